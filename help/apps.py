@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
+from django.utils.translation import gettext_lazy as _
+
+
+class HelpConfig(AppConfig):
+    name = "help"
+    verbose_name = _("Help assistant")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from help import checks  # noqa: F401  (registers the system checks)
+        from help.articles import forget_articles_version
+        from help.models import HelpArticle
+
+        post_save.connect(forget_articles_version, HelpArticle, dispatch_uid="help-article-saved")
+        post_delete.connect(forget_articles_version, HelpArticle, dispatch_uid="help-article-gone")

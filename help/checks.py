@@ -1,0 +1,182 @@
+"""System checks for the ``HELP`` setting; ids are stable and listed in the README."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.utils.module_loading import import_string
+
+from help.conf import DEFAULTS, help_settings, user_settings
+
+TIMEOUT_SETTINGS = ("OLLAMA_CONNECT_TIMEOUT", "DEADLINE", "TIMEOUT")
+POSITIVE_INT_SETTINGS = (
+    "HTTP_POOL_SIZE",
+    "CACHE_TTL",
+    "MAX_HINTS_CHARS",
+    "MAX_DOCS_CHARS",
+    "MAX_QUESTION_CHARS",
+)
+RATE_LIMIT_PATTERN = re.compile(r"^\d+/\d*[smhd]$")
+WIDGET_POSITIONS = ("bottom-right", "bottom-left", "top-right", "top-left")
+
+
+def ollama_urls(value: str) -> list[str]:
+    """The comma-separated Ollama base URLs, without trailing slashes."""
+    return [url.strip().rstrip("/") for url in str(value).split(",") if url.strip()]
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+@register(Tags.compatibility)
+def check_settings(app_configs: Iterable[Any] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    return [
+        *check_unknown_keys(),
+        *check_ollama_url(),
+        *check_timeouts(),
+        *check_positive_ints(),
+        *check_cache_alias(),
+        *check_rate_limit(),
+        *check_permission(),
+        *check_widget_position(),
+    ]
+
+
+def check_unknown_keys() -> list[CheckMessage]:
+    return [
+        Warning(
+            f"HELP[{key!r}] is not a setting of the help app and is ignored.",
+            hint="Check its spelling against the README's settings table.",
+            id="help.W001",
+        )
+        for key in user_settings()
+        if key not in DEFAULTS
+    ]
+
+
+def check_ollama_url() -> list[CheckMessage]:
+    urls = ollama_urls(help_settings.OLLAMA_URL)
+    bad = [url for url in urls if not _is_http_url(url)]
+    if urls and not bad:
+        return []
+    return [
+        Error(
+            f"HELP['OLLAMA_URL'] must be one or more comma-separated http(s) URLs, "
+            f"got {help_settings.OLLAMA_URL!r}.",
+            hint="Set OLLAMA_URL, e.g. http://127.0.0.1:11434.",
+            id="help.E001",
+        )
+    ]
+
+
+def _is_http_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises ValueError on a malformed port)
+    except ValueError:
+        return False
+    return parts.scheme in {"http", "https"} and bool(parts.hostname)
+
+
+def check_timeouts() -> list[CheckMessage]:
+    errors: list[CheckMessage] = []
+    for name in TIMEOUT_SETTINGS:
+        value = getattr(help_settings, name)
+        if not is_number(value) or value <= 0:
+            errors.append(
+                Error(
+                    f"HELP[{name!r}] must be a positive number of seconds, got {value!r}.",
+                    id="help.E002",
+                )
+            )
+    deadline, timeout = help_settings.DEADLINE, help_settings.TIMEOUT
+    if not errors and deadline >= timeout:
+        errors.append(
+            Error(
+                f"HELP['DEADLINE'] ({deadline}) must be shorter than HELP['TIMEOUT'] ({timeout}).",
+                hint="The deadline is what a user waits; the timeout bounds the model call "
+                "that goes on in the background to fill the cache.",
+                id="help.E003",
+            )
+        )
+    return errors
+
+
+def check_positive_ints() -> list[CheckMessage]:
+    errors: list[CheckMessage] = []
+    for name in POSITIVE_INT_SETTINGS:
+        value = getattr(help_settings, name)
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            errors.append(
+                Error(f"HELP[{name!r}] must be a positive integer, got {value!r}.", id="help.E005")
+            )
+    retries = help_settings.OLLAMA_RETRIES
+    if not isinstance(retries, int) or isinstance(retries, bool) or retries < 0:
+        errors.append(
+            Error(
+                f"HELP['OLLAMA_RETRIES'] must be an integer of 0 or more, got {retries!r}.",
+                id="help.E005",
+            )
+        )
+    return errors
+
+
+def check_cache_alias() -> list[CheckMessage]:
+    alias = help_settings.CACHE_ALIAS
+    if alias in settings.CACHES:
+        return []
+    return [
+        Error(
+            f"HELP['CACHE_ALIAS'] names the cache {alias!r}, which is not in CACHES.",
+            hint=f"Use one of: {', '.join(sorted(settings.CACHES))}.",
+            id="help.E004",
+        )
+    ]
+
+
+def check_rate_limit() -> list[CheckMessage]:
+    value = help_settings.RATE_LIMIT
+    if isinstance(value, str) and RATE_LIMIT_PATTERN.match(value) and int(value.split("/")[0]):
+        return []
+    return [
+        Error(
+            f"HELP['RATE_LIMIT'] must look like '30/m' (a positive count per s, m, h or d), "
+            f"got {value!r}.",
+            id="help.E006",
+        )
+    ]
+
+
+def check_permission() -> list[CheckMessage]:
+    path = help_settings.PERMISSION
+    try:
+        permission = import_string(path)
+    except (ImportError, AttributeError):
+        permission = None
+    if callable(permission):
+        return []
+    return [
+        Error(
+            f"HELP['PERMISSION'] must be the dotted path of a callable, got {path!r}.",
+            hint="e.g. 'help.permissions.allow_all' or 'help.permissions.authenticated_only'.",
+            id="help.E007",
+        )
+    ]
+
+
+def check_widget_position() -> list[CheckMessage]:
+    value = help_settings.WIDGET_POSITION
+    if value in WIDGET_POSITIONS:
+        return []
+    return [
+        Error(
+            f"HELP['WIDGET_POSITION'] must be one of {', '.join(WIDGET_POSITIONS)}, got {value!r}.",
+            id="help.E008",
+        )
+    ]

@@ -1,0 +1,50 @@
+"""The one accessor for the app's settings: ``settings.HELP`` read lazily over DEFAULTS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+DEFAULTS: dict[str, Any] = {
+    "OLLAMA_URL": "http://127.0.0.1:11434",
+    "OLLAMA_MODEL": "phi3:mini",
+    "OLLAMA_KEEP_ALIVE": "60m",
+    "OLLAMA_CONNECT_TIMEOUT": 2.0,
+    "DEADLINE": 5.0,
+    "TIMEOUT": 30.0,
+    "OLLAMA_RETRIES": 2,
+    "HTTP_POOL_SIZE": 20,
+    "CACHE_TTL": 3600,
+    "MAX_HINTS_CHARS": 400,
+    "MAX_DOCS_CHARS": 600,
+    "MAX_QUESTION_CHARS": 500,
+    "RATE_LIMIT": "30/m",
+    "METRICS_TOKEN": "",
+    "CACHE_ALIAS": "default",
+    "PERMISSION": "help.permissions.allow_all",
+    "WIDGET_POSITION": "bottom-right",
+    "WIDGET_SHORTCUT": "Alt+Shift+H",
+}
+
+
+class HelpSettings:
+    """Attribute access to ``settings.HELP[name]``, falling back to ``DEFAULTS[name]``.
+
+    Nothing is cached, so ``override_settings(HELP=...)`` takes effect at once.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in DEFAULTS:
+            raise AttributeError(f"Unknown help setting: {name!r}")
+        return user_settings().get(name, DEFAULTS[name])
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**DEFAULTS, **user_settings()}
+
+
+def user_settings() -> dict[str, Any]:
+    return getattr(settings, "HELP", None) or {}
+
+
+help_settings = HelpSettings()

@@ -1,0 +1,31 @@
+"""Public pages for help articles: the index and one article in the reader's language."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import get_language
+
+from help.articles import article_in_language, normalise_language
+from help.markdown import render_markdown
+from help.models import HelpArticle
+
+
+def reader_language(request: HttpRequest) -> str:
+    """``?lang=`` when given, else the language Django activated for the request."""
+    return normalise_language(request.GET.get("lang") or get_language())
+
+
+def article_index(request: HttpRequest) -> HttpResponse:
+    language = reader_language(request)
+    articles = HelpArticle.objects.filter(language=language).only("title", "slug", "language")
+    return render(request, "help/article_index.html", {"articles": articles, "lang": language})
+
+
+def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    language = reader_language(request)
+    article = article_in_language(slug, language)
+    if article is None:
+        raise Http404("No such help article.")
+    context = {"article": article, "body": render_markdown(article.body), "lang": article.language}
+    return render(request, "help/article_detail.html", context)

@@ -1,0 +1,17 @@
+"""Settings for the test run: the demo's, with fast hashing and unhashed static names.
+
+The test session's own redis-server replaces CACHES (see tests/conftest.py).
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key")
+os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
+
+from monchai.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import pytest
+from django.test import override_settings
+
+from help.checks import check_settings, ollama_urls
+
+
+def ids(messages) -> list[str]:
+    return [message.id for message in messages]
+
+
+def test_default_settings_pass_every_check():
+    assert check_settings() == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["localhost:11434", "ftp://127.0.0.1", "http://", "http://host:notaport", "", "  ,  "],
+)
+def test_invalid_ollama_url_is_e001(url):
+    with override_settings(HELP={"OLLAMA_URL": url}):
+        assert ids(check_settings()) == ["help.E001"]
+
+
+def test_several_ollama_urls_are_accepted():
+    with override_settings(HELP={"OLLAMA_URL": "http://a:11434, https://b.example/"}):
+        assert check_settings() == []
+    assert ollama_urls("http://a:11434, https://b.example/") == [
+        "http://a:11434",
+        "https://b.example",
+    ]
+
+
+@pytest.mark.parametrize("name", ["OLLAMA_CONNECT_TIMEOUT", "DEADLINE", "TIMEOUT"])
+@pytest.mark.parametrize("value", [0, -1, "abc", None])
+def test_non_positive_or_non_numeric_timeout_is_e002(name, value):
+    with override_settings(HELP={name: value}):
+        assert ids(check_settings()) == ["help.E002"]
+
+
+def test_deadline_not_shorter_than_timeout_is_e003():
+    with override_settings(HELP={"DEADLINE": 30, "TIMEOUT": 30}):
+        assert ids(check_settings()) == ["help.E003"]
+    with override_settings(HELP={"DEADLINE": 29.5, "TIMEOUT": 30}):
+        assert check_settings() == []
+
+
+def test_unknown_cache_alias_is_e004():
+    with override_settings(HELP={"CACHE_ALIAS": "answers"}):
+        assert ids(check_settings()) == ["help.E004"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("HTTP_POOL_SIZE", 0),
+        ("CACHE_TTL", "3600"),
+        ("MAX_QUESTION_CHARS", -5),
+        ("MAX_HINTS_CHARS", True),
+        ("OLLAMA_RETRIES", -1),
+    ],
+)
+def test_bad_integer_setting_is_e005(name, value):
+    with override_settings(HELP={name: value}):
+        assert ids(check_settings()) == ["help.E005"]
+
+
+def test_zero_retries_is_allowed():
+    with override_settings(HELP={"OLLAMA_RETRIES": 0}):
+        assert check_settings() == []
+
+
+@pytest.mark.parametrize("value", ["30", "30/minute", "0/m", "x/m", 30])
+def test_malformed_rate_limit_is_e006(value):
+    with override_settings(HELP={"RATE_LIMIT": value}):
+        assert ids(check_settings()) == ["help.E006"]
+
+
+@pytest.mark.parametrize("value", ["100/h", "5/s", "1000/d", "10/5m"])
+def test_well_formed_rate_limit_passes(value):
+    with override_settings(HELP={"RATE_LIMIT": value}):
+        assert check_settings() == []
+
+
+@pytest.mark.parametrize("value", ["help.permissions.nope", "nodots", None])
+def test_unimportable_permission_is_e007(value):
+    with override_settings(HELP={"PERMISSION": value}):
+        assert ids(check_settings()) == ["help.E007"]
+
+
+def test_unknown_widget_position_is_e008():
+    with override_settings(HELP={"WIDGET_POSITION": "middle"}):
+        assert ids(check_settings()) == ["help.E008"]
+
+
+def test_misspelt_setting_is_warning_w001():
+    with override_settings(HELP={"DEADLINES": 3}):
+        assert ids(check_settings()) == ["help.W001"]
