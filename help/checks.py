@@ -13,13 +13,15 @@ from django.utils.module_loading import import_string
 
 from help.conf import DEFAULTS, help_settings, user_settings
 
-TIMEOUT_SETTINGS = ("OLLAMA_CONNECT_TIMEOUT", "DEADLINE", "TIMEOUT")
+TIMEOUT_SETTINGS = ("OLLAMA_CONNECT_TIMEOUT", "DEADLINE", "TIMEOUT", "BREAKER_RESET")
 POSITIVE_INT_SETTINGS = (
     "HTTP_POOL_SIZE",
     "CACHE_TTL",
     "MAX_HINTS_CHARS",
     "MAX_DOCS_CHARS",
     "MAX_QUESTION_CHARS",
+    "MAX_BODY_BYTES",
+    "BREAKER_FAILURES",
 )
 RATE_LIMIT_PATTERN = re.compile(r"^\d+/\d*[smhd]$")
 WIDGET_POSITIONS = ("bottom-right", "bottom-left", "top-right", "top-left")

@@ -25,6 +25,9 @@ DEFAULTS: dict[str, Any] = {
     "PERMISSION": "help.permissions.allow_all",
     "WIDGET_POSITION": "bottom-right",
     "WIDGET_SHORTCUT": "Alt+Shift+H",
+    "BREAKER_FAILURES": 3,
+    "BREAKER_RESET": 30.0,
+    "MAX_BODY_BYTES": 16384,
 }
 
 

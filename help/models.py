@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import uuid
+
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 LANGUAGES = [("fr", "Français"), ("en", "English")]
@@ -36,3 +40,62 @@ class HelpArticle(models.Model):
     def get_absolute_url(self) -> str:
         url = reverse("help:article", kwargs={"slug": self.slug})
         return f"{url}?lang={self.language}"
+
+
+class HelpQuery(models.Model):
+    """One question asked through the widget or the API, with how it was answered."""
+
+    class Source(models.TextChoices):
+        CACHE = "cache", _("cache")
+        MODEL = "model", _("model")
+        FALLBACK = "fallback", _("fallback")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(_("asked at"), default=timezone.now, db_index=True)
+    question = models.TextField(_("question"))
+    path = models.CharField(_("page path"), max_length=500, blank=True)
+    lang = models.CharField(_("language"), max_length=2, choices=LANGUAGES, default="fr")
+    answer = models.TextField(_("answer"), blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    degraded = models.BooleanField(_("degraded"), default=False)
+    error_kind = models.CharField(_("error kind"), max_length=40, blank=True, db_index=True)
+    model = models.CharField(_("model"), max_length=100, blank=True)
+    top_score = models.FloatField(_("best article score"), default=0.0)
+    total_ms = models.FloatField(_("total (ms)"), default=0.0)
+    timings = models.JSONField(_("stage timings (ms)"), default=dict, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        indexes = [models.Index(fields=["source", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.question[:80]
+
+
+class HelpFeedback(models.Model):
+    """A user's verdict on one answer."""
+
+    query = models.ForeignKey(
+        HelpQuery, verbose_name=_("question"), on_delete=models.CASCADE, related_name="feedback"
+    )
+    helpful = models.BooleanField(_("helpful"))
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("given at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+
+    def __str__(self) -> str:
+        return f"{'+' if self.helpful else '-'} {self.query}"

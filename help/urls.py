@@ -2,11 +2,16 @@ from __future__ import annotations
 
 from django.urls import path
 
-from help.views import articles
+from help.views import api, articles
 
 app_name = "help"
 
 urlpatterns = [
+    path("ask", api.ask, name="ask"),
+    path("ask/stream", api.ask_stream, name="ask_stream"),
+    path("suggest", api.suggest, name="suggest"),
+    path("feedback", api.feedback, name="feedback"),
+    path("health", api.health_view, name="health"),
     path("articles/", articles.article_index, name="article_index"),
     path("articles/<slug:slug>/", articles.article_detail, name="article"),
 ]

@@ -8,7 +8,10 @@ from collections.abc import Iterator
 import pytest
 from django.core.cache import caches
 
+from help.cache import safe_cache
+from help.model_call import pool
 from monchai.settings import cache_settings
+from tests.ollama_standin import OllamaStandin
 from tests.redis_server import RedisServer
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls that
@@ -33,5 +36,30 @@ def redis_cache(settings, redis_server: RedisServer) -> Iterator[RedisServer]:
         redis_server.start()
     redis_server.flush()
     settings.CACHES = cache_settings(redis_server.url)
+    safe_cache.reset()
     yield redis_server
     caches.close_all()
+
+
+# Short enough to keep the suite fast, long enough for a loaded 2-core CI machine.
+TEST_DEADLINE = 1.0
+TEST_TIMEOUT = 4.0
+
+
+@pytest.fixture
+def ollama(settings) -> Iterator[OllamaStandin]:
+    """The Ollama stand-in, with the help app pointed at it and short deadlines."""
+    standin = OllamaStandin(answer="Ouvrez Clients puis cliquez sur Nouveau client.")
+    standin.start()
+    settings.HELP = {
+        **settings.HELP,
+        "OLLAMA_URL": standin.url,
+        "DEADLINE": TEST_DEADLINE,
+        "TIMEOUT": TEST_TIMEOUT,
+        "OLLAMA_CONNECT_TIMEOUT": 0.5,
+        "BREAKER_RESET": 2.0,
+    }
+    yield standin
+    standin.stop()
+    # Background model calls must not outlive their test.
+    assert pool.wait_idle(TEST_TIMEOUT + 2), "a model call outlived its test"

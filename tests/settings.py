@@ -15,3 +15,6 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Nothing listens on the discard port: tests that want a model start the stand-in.
+HELP = {**HELP, "OLLAMA_URL": "http://127.0.0.1:9"}  # noqa: F405

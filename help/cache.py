@@ -1,0 +1,187 @@
+"""The answer cache: normalised keys, fail-safe access, and single flight per key.
+
+Redis (or whichever Django cache ``HELP["CACHE_ALIAS"]`` names) is an accelerator, never a
+dependency: when it fails, every operation here answers "nothing cached" at once, logs the
+cause once per interval, and the pipeline goes on to the model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+import uuid
+from typing import Any
+
+from django.core.cache import caches
+
+from help.conf import help_settings
+from help.text import fold
+
+logger = logging.getLogger(__name__)
+
+# After a failure, the cache is left alone this long, so a dead Redis costs nothing per request.
+RETRY_AFTER_FAILURE = 5.0
+ANSWER_PREFIX = "help:answer:"
+FAILED_MARKER_TTL = 10
+
+
+def answer_key(
+    *,
+    question: str,
+    lang: str,
+    path: str,
+    hints: str,
+    model: str,
+    prompt_version: str,
+    articles_version: str,
+) -> str:
+    """The cache key of design.md section 6; equal for questions that differ only in case,
+    accents, punctuation or spacing."""
+    parts = [
+        fold(question),
+        lang,
+        path,
+        hashlib.sha256(hints.encode()).hexdigest(),
+        model,
+        prompt_version,
+        articles_version,
+    ]
+    digest = hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
+    return ANSWER_PREFIX + digest[:40]
+
+
+class SafeCache:
+    """Django's cache with every failure turned into a miss (``default``) and logged once."""
+
+    def __init__(self) -> None:
+        self._down_until = 0.0
+        self._lock = threading.Lock()
+
+    @property
+    def backend(self) -> Any:
+        return caches[help_settings.CACHE_ALIAS]
+
+    @property
+    def available(self) -> bool:
+        return time.monotonic() >= self._down_until
+
+    def _call(self, operation: str, default: Any, *args: Any, **kwargs: Any) -> Any:
+        if not self.available:
+            return default
+        try:
+            return getattr(self.backend, operation)(*args, **kwargs)
+        except Exception as exc:  # any backend error is an outage for our purposes
+            self._mark_down(operation, exc)
+            return default
+
+    def _mark_down(self, operation: str, exc: Exception) -> None:
+        with self._lock:
+            first = self.available
+            self._down_until = time.monotonic() + RETRY_AFTER_FAILURE
+        if first:
+            logger.warning(
+                "help: cache unavailable (%s failed: %s); answering without it for %.0f s",
+                operation,
+                exc,
+                RETRY_AFTER_FAILURE,
+            )
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._call("get", default, key, default)
+
+    def set(self, key: str, value: Any, timeout: float | None) -> bool:
+        return self._call("set", False, key, value, timeout) is not False
+
+    def add(self, key: str, value: Any, timeout: float | None) -> bool | None:
+        """True when stored, False when the key exists, None when the cache is down."""
+        return self._call("add", None, key, value, timeout)
+
+    def delete(self, key: str) -> None:
+        self._call("delete", None, key)
+
+    def incr(self, key: str, timeout: float) -> int | None:
+        """Increment a counter that expires ``timeout`` seconds after its creation."""
+        self._call("add", None, key, 0, timeout)
+        return self._call("incr", None, key)
+
+    def ping(self) -> bool:
+        """A real round trip, ignoring the back-off window (used by the health endpoint)."""
+        try:
+            self.backend.get("help:ping")
+        except Exception as exc:
+            self._mark_down("ping", exc)
+            return False
+        with self._lock:
+            self._down_until = 0.0
+        return True
+
+    def reset(self) -> None:
+        """Forget a past outage (tests, and an operator who just fixed Redis)."""
+        with self._lock:
+            self._down_until = 0.0
+
+
+safe_cache = SafeCache()
+
+
+def get_answer(key: str) -> dict[str, Any] | None:
+    value = safe_cache.get(key)
+    return value if isinstance(value, dict) and value.get("answer") else None
+
+
+def store_answer(key: str, entry: dict[str, Any]) -> None:
+    safe_cache.set(key, entry, help_settings.CACHE_TTL)
+    safe_cache.delete(key + ":failed")
+
+
+class Flight:
+    """Single flight for one key: the leader calls the model, followers wait for its answer."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.lock_key = key + ":lock"
+        self.token = uuid.uuid4().hex
+        self.leader = False
+
+    def acquire(self) -> bool:
+        """Try to become the leader. With the cache down, everyone leads (no coordination)."""
+        lock_ttl = float(help_settings.TIMEOUT) + 5
+        acquired = safe_cache.add(self.lock_key, self.token, lock_ttl)
+        self.leader = acquired is not False
+        if acquired:
+            safe_cache.delete(self.key + ":failed")  # a new attempt: forget the last failure
+        return self.leader
+
+    def release(self) -> None:
+        if self.leader and safe_cache.get(self.lock_key) == self.token:
+            safe_cache.delete(self.lock_key)
+
+    def fail(self, kind: str) -> None:
+        """Tell followers at once that the leader's call failed, then release."""
+        safe_cache.set(self.key + ":failed", kind, FAILED_MARKER_TTL)
+        self.release()
+
+    def wait(self, deadline: float, interval: float = 0.05) -> tuple[dict[str, Any] | None, str]:
+        """Follower: poll for the leader's answer until ``deadline`` (monotonic).
+
+        Returns ``(entry, "")`` on success, ``(None, kind)`` when the leader failed or the
+        deadline passed (``kind`` is then the leader's error kind or ``"timeout"``).
+        """
+        while True:
+            entry = get_answer(self.key)
+            if entry is not None:
+                return entry, ""
+            failed = safe_cache.get(self.key + ":failed")
+            if failed:
+                return None, str(failed)
+            # The leader is gone without an answer: take over rather than wait for nothing.
+            leader_gone = safe_cache.get(self.lock_key) is None and safe_cache.available
+            if leader_gone and self.acquire():
+                return None, "leader_lost"
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None, "timeout"
+            time.sleep(min(interval, remaining))

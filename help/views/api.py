@@ -1,0 +1,130 @@
+"""The assistant's API: thin views over the pipeline (design.md section 4)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+
+from help.articles import normalise_language
+from help.conf import help_settings
+from help.health import health
+from help.http import ApiError, api_view, json_body, server_timing
+from help.models import HelpFeedback, HelpQuery
+from help.pipeline import Question, Run
+from help.retrieval import search, snippet
+
+MAX_PATH_CHARS = 500
+MAX_RAW_HINTS_CHARS = 4000
+SUGGEST_LIMIT = 5
+MAX_COMMENT_CHARS = 2000
+
+
+def parse_question(request: HttpRequest) -> Question:
+    data = json_body(request)
+    text = data.get("question")
+    if text is not None and not isinstance(text, str):
+        raise ApiError(400, "invalid_field", "'question' must be a string.")
+    text = (text or "").strip()
+    if not text:
+        raise ApiError(400, "empty_question", "Ask a question.")
+    limit = int(help_settings.MAX_QUESTION_CHARS)
+    if len(text) > limit:
+        raise ApiError(400, "question_too_long", f"A question has at most {limit} characters.")
+    path = _optional_string(data, "path", MAX_PATH_CHARS)
+    hints = _optional_string(data, "hints", MAX_RAW_HINTS_CHARS)
+    lang = data.get("lang")
+    if lang is not None and lang not in ("fr", "en"):
+        raise ApiError(400, "invalid_field", "'lang' must be 'fr' or 'en'.")
+    user = getattr(request, "user", None)
+    return Question(
+        text=text,
+        lang=lang or normalise_language(getattr(request, "LANGUAGE_CODE", None)),
+        path=path.split("?")[0].split("#")[0],
+        hints=hints,
+        user_id=user.pk if user is not None and user.is_authenticated else None,
+    )
+
+
+def _optional_string(data: dict[str, Any], name: str, limit: int) -> str:
+    value = data.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ApiError(400, "invalid_field", f"'{name}' must be a string.")
+    if len(value) > limit:
+        raise ApiError(400, "invalid_field", f"'{name}' has at most {limit} characters.")
+    return value
+
+
+@api_view(("POST",))
+def ask(request: HttpRequest) -> HttpResponse:
+    run = Run(parse_question(request), stream=False)
+    result = run.result()
+    response = JsonResponse(result)
+    response["Server-Timing"] = server_timing(result["timings"])
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@api_view(("POST",))
+def ask_stream(request: HttpRequest) -> HttpResponse:
+    run = Run(parse_question(request), stream=True)
+    response = StreamingHttpResponse(_ndjson(run.events()), content_type="application/x-ndjson")
+    # Only the stages done before the first byte are known when headers leave.
+    response["Server-Timing"] = server_timing(run.timings)
+    response["Cache-Control"] = "no-store"
+    response["X-Accel-Buffering"] = "no"  # nginx: pass each line on at once
+    return response
+
+
+def _ndjson(events: Iterator[dict[str, Any]]) -> Iterator[bytes]:
+    for event in events:
+        yield (json.dumps(event, ensure_ascii=False) + "\n").encode()
+
+
+@api_view(("GET",))
+def suggest(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    limit = int(help_settings.MAX_QUESTION_CHARS)
+    if len(query) > limit:
+        raise ApiError(400, "question_too_long", f"A query has at most {limit} characters.")
+    lang = normalise_language(request.GET.get("lang") or getattr(request, "LANGUAGE_CODE", None))
+    path = request.GET.get("path", "")[:MAX_PATH_CHARS]
+    articles = search(query, lang, path, limit=SUGGEST_LIMIT) if query else []
+    results = [
+        {"title": article.title, "url": article.url, "snippet": snippet(article, query)}
+        for article in articles
+    ]
+    response = JsonResponse({"results": results})
+    response["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+@api_view(("POST",))
+def feedback(request: HttpRequest) -> HttpResponse:
+    data = json_body(request)
+    helpful = data.get("helpful")
+    if not isinstance(helpful, bool):
+        raise ApiError(400, "invalid_field", "'helpful' must be true or false.")
+    comment = _optional_string(data, "comment", MAX_COMMENT_CHARS)
+    try:
+        query_id = uuid.UUID(str(data.get("id")))
+    except ValueError as exc:
+        raise ApiError(400, "invalid_field", "'id' must be the id of an answer.") from exc
+    query = HelpQuery.objects.filter(pk=query_id).first()
+    if query is None:
+        raise ApiError(404, "not_found", "No answer has this id.")
+    HelpFeedback.objects.create(query=query, helpful=helpful, comment=comment.strip())
+    return HttpResponse(status=204)
+
+
+@api_view(("GET",), for_askers=False)
+def health_view(request: HttpRequest) -> HttpResponse:
+    report = health()
+    response = JsonResponse(report)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,184 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+
+from help.models import HelpFeedback, HelpQuery
+from tests.helpers import ask, make_articles
+
+pytestmark = pytest.mark.django_db
+
+ENDPOINTS = ["/help/ask", "/help/ask/stream"]
+
+
+def post(client: Client, url: str, body: bytes | str, content_type: str = "application/json"):
+    return client.generic("POST", url, body, content_type=content_type)
+
+
+def assert_error(response, status: int, code: str) -> None:
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == code
+    assert response.json()["error"]["message"]
+    assert response.has_header("Server-Timing")
+
+
+@pytest.mark.parametrize("url", ENDPOINTS)
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ("{not json", "invalid_json"),
+        ('["a list"]', "invalid_json"),
+        (b"\xff\xfe", "invalid_json"),
+        ("{}", "empty_question"),
+        ('{"question": "   "}', "empty_question"),
+        ('{"question": "' + "x" * 501 + '"}', "question_too_long"),
+        ('{"question": 42}', "invalid_field"),
+        ('{"question": "ok", "lang": "de"}', "invalid_field"),
+        ('{"question": "ok", "path": ["/"]}', "invalid_field"),
+        ('{"question": "ok", "hints": "' + "h" * 4001 + '"}', "invalid_field"),
+        ("[" * 5000 + "]" * 5000, "invalid_json"),
+    ],
+)
+def test_malformed_questions_get_a_400_with_their_code(client, url, body, code):
+    assert_error(post(client, url, body), 400, code)
+
+
+@pytest.mark.parametrize("url", ENDPOINTS)
+def test_non_json_content_type_is_415(client, url):
+    assert_error(post(client, url, "question=hi", "application/x-www-form-urlencoded"), 415,
+                 "unsupported_media_type")  # fmt: skip
+
+
+@pytest.mark.parametrize("url", ENDPOINTS)
+def test_oversized_body_is_413(client, url):
+    body = json.dumps({"question": "x", "hints": "h" * 20_000})
+    assert_error(post(client, url, body), 413, "payload_too_large")
+
+
+@pytest.mark.parametrize("url", [*ENDPOINTS, "/help/feedback"])
+def test_get_on_a_post_endpoint_is_405_json(client, url):
+    response = client.get(url)
+    assert_error(response, 405, "method_not_allowed")
+    assert response["Allow"] == "POST"
+
+
+@pytest.mark.parametrize("url", [*ENDPOINTS, "/help/feedback"])
+def test_post_without_csrf_token_is_403_csrf_failed(url):
+    client = Client(enforce_csrf_checks=True)
+    assert_error(post(client, url, '{"question": "ok"}'), 403, "csrf_failed")
+
+
+def test_post_with_the_cookie_and_header_passes_csrf(ollama):
+    client = Client(enforce_csrf_checks=True)
+    client.get("/help/articles/")  # any page with the widget would set it too
+    token = client.get("/connexion/").cookies["csrftoken"].value
+    response = client.post(
+        "/help/ask", {"question": "Bonjour"}, content_type="application/json",
+        HTTP_X_CSRFTOKEN=token,
+    )  # fmt: skip
+    assert response.status_code == 200
+
+
+def test_permission_callback_can_restrict_askers(client, settings):
+    settings.HELP = {**settings.HELP, "PERMISSION": "help.permissions.authenticated_only"}
+    assert_error(post(client, "/help/ask", '{"question": "ok"}'), 403, "forbidden")
+
+
+def test_ask_answers_with_the_contract_fields(client, ollama):
+    make_articles()
+    status, body = ask(client, "Comment créer un client ?", path="/clients/", lang="fr")
+    assert status == 200
+    assert set(body) == {"id", "answer", "source", "degraded", "sources", "timings"}
+    assert body["sources"][0] == {
+        "title": "Créer un client",
+        "url": "/help/articles/creer-un-client/?lang=fr",
+    }
+    assert body["timings"]["total_ms"] > 0
+    assert HelpQuery.objects.filter(pk=body["id"]).exists()
+
+
+def test_responses_carry_server_timing_with_the_stages(client, ollama):
+    response = client.post(
+        "/help/ask", {"question": "Comment créer un client ?"}, content_type="application/json"
+    )
+    timing = response["Server-Timing"]
+    for stage in ("cache;dur=", "retrieval;dur=", "prompt;dur=", "total;dur="):
+        assert stage in timing
+
+
+def test_stream_is_ndjson_unbuffered_and_not_cached(client, ollama):
+    response = client.post(
+        "/help/ask/stream", {"question": "Bonjour"}, content_type="application/json"
+    )
+    assert response["X-Accel-Buffering"] == "no"
+    assert response["Cache-Control"] == "no-store"
+    assert "cache;dur=" in response["Server-Timing"]
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert json.loads(lines[0])["event"] == "start"
+    assert json.loads(lines[-1])["event"] == "done"
+
+
+def test_suggest_returns_matching_articles_with_snippets(client):
+    make_articles()
+    body = client.get("/help/suggest", {"q": "nouveau client", "lang": "fr"}).json()
+    assert body["results"][0]["title"] == "Créer un client"
+    assert body["results"][0]["url"] == "/help/articles/creer-un-client/?lang=fr"
+    assert "client" in body["results"][0]["snippet"].lower()
+
+
+def test_suggest_with_empty_or_too_long_query(client):
+    assert client.get("/help/suggest", {"q": ""}).json() == {"results": []}
+    assert_error(client.get("/help/suggest", {"q": "x" * 501}), 400, "question_too_long")
+
+
+def test_feedback_is_stored_for_an_answer(client, ollama):
+    _, body = ask(client, "Bonjour")
+    response = client.post(
+        "/help/feedback",
+        {"id": body["id"], "helpful": False, "comment": "Pas clair"},
+        content_type="application/json",
+    )
+    assert response.status_code == 204
+    feedback = HelpFeedback.objects.get()
+    assert (str(feedback.query_id), feedback.helpful, feedback.comment) == (
+        body["id"],
+        False,
+        "Pas clair",
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"id": "not-a-uuid", "helpful": True}, 400, "invalid_field"),
+        ({"id": "7d5b1a6e-8d7c-4f61-9b1e-2a4c3b5d6e7f", "helpful": True}, 404, "not_found"),
+        ({"id": "7d5b1a6e-8d7c-4f61-9b1e-2a4c3b5d6e7f", "helpful": "yes"}, 400, "invalid_field"),
+        ({"helpful": True}, 400, "invalid_field"),
+    ],
+)
+def test_bad_feedback_is_refused_with_its_code(client, body, status, code):
+    response = client.post("/help/feedback", body, content_type="application/json")
+    assert_error(response, status, code)
+
+
+def test_health_reports_every_part(client, ollama):
+    body = client.get("/help/health").json()
+    assert body == {
+        "status": "ok",
+        "cache": "up",
+        "ollama": "up",
+        "model": "phi3:mini",
+        "model_available": True,
+        "model_loaded": False,
+        "breaker": "closed",
+        "error": "",
+    }
+
+
+def test_health_without_ollama_is_degraded_not_an_error(client):
+    response = client.get("/help/health")
+    assert response.status_code == 200
+    assert (response.json()["status"], response.json()["ollama"]) == ("degraded", "down")
