@@ -1,15 +1,15 @@
 """Finding the help articles that answer a question: BM25 over an in-memory index.
 
-Each process keeps one index of every article, by language, and rebuilds it on the first
-search after ``articles_version()`` changes; a search only reads precomputed weights.
-Terms are stems (``help.stemming``) and pairs of adjacent stems, so "log in" prefers the
-article saying "log in" to the one saying "log out" and "logging in".
+Each process indexes every article, by language, and rebuilds the index on the first search
+after ``articles_version()`` changes. Terms are stems (``help.stemming``) and pairs of stems,
+so "log in" prefers the article saying "log in" to those saying "log out", "logging in".
 
-Title and body are scored apart and added, the title counting ``TITLE_WEIGHT`` times, so
-a word in a title beats the same word repeated in a body. A score is that sum divided by
-the most the query could get, so it runs from 0 to 1: 1 when every word is in the title
-and repeated in the body; about 0.6 per word found in the title only, 0.2 to 0.4 in the
-body only. The page boost then multiplies it by up to ``1 + PATH_BOOST``.
+Title and body are scored apart and added, a title match weighing ``TITLE_WEIGHT`` body
+matches. The sum is divided by what every query word (and word pair found in some article)
+once in the title and often in the body would get, so a score runs from 0 to about 1: the
+idf-weighted share of the question an article covers, a word counting about 0.6 of its
+share when in the title only, 0.2 to 0.4 in the body only, and nothing when no article
+has it. The page boost then multiplies the score by up to ``1 + PATH_BOOST``.
 """
 
 from __future__ import annotations
@@ -23,23 +23,18 @@ from dataclasses import dataclass, replace
 
 from help.articles import articles_version, normalise_language
 from help.models import HelpArticle
-from help.stemming import content_words, stem
+from help.stemming import content_words, plain_text, stem
 
 K1 = 1.2
 B = 0.75
 TITLE_WEIGHT = 3.0
-PAIR_WEIGHT = 1.5  # a pair of adjacent query words found together, besides each word
+PAIR_WEIGHT = 1.0  # a pair of adjacent query words found together, besides each word
 PREFIX_WEIGHT = 0.8  # an indexed word that the last query word only begins
 MIN_PREFIX = 3  # a shorter last word is not taken as the start of longer ones
 PATH_BOOST = 0.5  # the article documenting exactly the current page scores x1.5
-# Under this top score, no article really answers the question: a coverage gap.
-MIN_SCORE = 0.2
+# Under this top score no article really answers: most of the question is missing from all.
+MIN_SCORE = 0.15
 
-_RULE = re.compile(r"^ {0,3}([-*_])( *\1){2,} *$", re.MULTILINE)
-_BULLET = re.compile(r"^(\s*)[*+]\s+", re.MULTILINE)
-_BLOCK_START = re.compile(r"^ {0,3}(#{1,6}|>)\s*", re.MULTILINE)  # headings, quotes
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_EMPHASIS = re.compile(r"\*+|`+|~~|(?<!\w)_+|_+(?!\w)")
 _LIST_MARKER = re.compile(r"^(?:[-*+]|\d+[.)])\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
@@ -62,7 +57,6 @@ class _LanguageIndex:
     idf: dict[str, float]
     unknown_idf: float
     words: list[str]  # every indexed word, sorted, for prefix matching
-    stems: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -96,13 +90,15 @@ def search(query: str, lang: str, path: str = "", limit: int = 3) -> list[Scored
                 best[position] = max(best.get(position, 0.0), weight * factor)
         for position, weight in best.items():
             scores[position] += weight
-    ranked = [
-        (score / best_possible * _path_boost(article.path_prefix, path), article)
-        for position, score in scores.items()
-        for article in [table.articles[position]]
-    ]
-    ranked.sort(key=lambda pair: (-pair[0], pair[1].title))
-    return [replace(article, score=score) for score, article in ranked[:limit]]
+    articles = table.articles
+    ranked = sorted(
+        (
+            (score / best_possible * _path_boost(articles[at].path_prefix, path), at)
+            for at, score in scores.items()
+        ),
+        key=lambda pair: (-pair[0], articles[pair[1]].title),
+    )
+    return [replace(articles[at], score=score) for score, at in ranked[:limit]]
 
 
 def snippet(article: ScoredArticle, query: str, length: int = 160) -> str:
@@ -134,18 +130,6 @@ def snippet(article: ScoredArticle, query: str, length: int = 160) -> str:
     return ("…" if start else "") + best[start:end].strip() + ("…" if end < len(best) else "")
 
 
-def plain_text(markdown_body: str) -> str:
-    """Markdown as plain text without heading, emphasis, code or link syntax; one line per
-    paragraph or list item, list markers kept."""
-    text = _RULE.sub("", markdown_body)
-    text = _BULLET.sub(r"\1- ", text)
-    text = _BLOCK_START.sub("", text)
-    text = _LINK.sub(r"\1", text)
-    text = _EMPHASIS.sub("", text)
-    lines = (" ".join(line.split()) for line in text.splitlines())
-    return "\n".join(line for line in lines if line)
-
-
 def _query_groups(query: str, language: str, table: _LanguageIndex) -> list[dict[str, float]]:
     """What to look for: per query word, then per known pair of adjacent words, a group of
     alternative terms ``{term: factor}``; an article scores its best term of each group.
@@ -165,7 +149,7 @@ def _query_groups(query: str, language: str, table: _LanguageIndex) -> list[dict
                 group.setdefault(last[:size], PREFIX_WEIGHT)
         position = bisect_left(table.words, last)
         while position < len(table.words) and table.words[position].startswith(last):
-            group.setdefault(table.stems[table.words[position]], PREFIX_WEIGHT)
+            group.setdefault(stem(table.words[position], language), PREFIX_WEIGHT)
             position += 1
     pairs = dict.fromkeys(
         f"{first} {second}" for first, second in zip(stems, stems[1:], strict=False)
@@ -207,35 +191,46 @@ def _build_index(version: str) -> _Index:
 
 
 def _index_language(language: str, articles: list[HelpArticle]) -> _LanguageIndex:
-    stems: dict[str, str] = {}
-    fields: list[tuple[Counter[str], Counter[str]]] = []  # (title, body) term counts
+    vocabulary: set[str] = set()
+    fields: list[tuple[list[str], list[str]]] = []  # (title, body) stems of each article
     for article in articles:
-        title, body = (
-            [stems.setdefault(word, stem(word, language)) for word in content_words(text)]
-            for text in (article.title, plain_text(article.body))
-        )
-        fields.append((_term_counts(title), _term_counts(body)))
+        title, body = (content_words(text) for text in (article.title, plain_text(article.body)))
+        vocabulary.update(title, body)
+        title, body = ([stem(word, language) for word in field] for field in (title, body))
+        fields.append((title, body))
     count = len(articles)
-    average = [sum(sum(f[side].values()) for f in fields) / count or 1.0 for side in (0, 1)]
-    document_frequency = Counter(term for title, body in fields for term in title | body)
+    average_title, average_body = (
+        sum(len(field[side]) for field in fields) / count or 1.0 for side in (0, 1)
+    )
+    counted = [(_term_counts(title), _term_counts(body)) for title, body in fields]
+    document_frequency = Counter(term for title, body in counted for term in title.keys() | body)
     idf = {term: _idf(count, found) for term, found in document_frequency.items()}
     postings: defaultdict[str, list[tuple[int, float]]] = defaultdict(list)
-    for position, (title, body) in enumerate(fields):
-        title_norm, body_norm = (
-            K1 * (1 - B + B * sum(counts.values()) / average[side])
-            for side, counts in enumerate((title, body))
-        )
-        for term in title | body:
-            saturated = TITLE_WEIGHT * _saturate(title[term], title_norm)
-            saturated += _saturate(body[term], body_norm)
-            postings[term].append((position, idf[term] * saturated))
+    for position, (title, body) in enumerate(counted):
+        title_norm = K1 * (1 - B + B * len(fields[position][0]) / average_title)
+        body_norm = K1 * (1 - B + B * len(fields[position][1]) / average_body)
+        saturated = {term: found / (found + body_norm) for term, found in body.items()}
+        for term, found in title.items():
+            saturated[term] = saturated.get(term, 0.0) + TITLE_WEIGHT * found / (found + title_norm)
+        for term, weight in saturated.items():
+            postings[term].append((position, idf[term] * (K1 + 1) * weight))
     return _LanguageIndex(
-        articles=[_scored(article) for article in articles],
+        articles=[
+            ScoredArticle(
+                slug=article.slug,
+                title=article.title,
+                language=article.language,
+                url=article.get_absolute_url(),
+                path_prefix=article.path_prefix,
+                body=article.body,
+                score=0.0,
+            )
+            for article in articles
+        ],
         postings=dict(postings),
         idf=idf,
         unknown_idf=_idf(count, 0),
-        words=sorted(stems),
-        stems=stems,
+        words=sorted(vocabulary),
     )
 
 
@@ -245,21 +240,5 @@ def _term_counts(stems: list[str]) -> Counter[str]:
     return Counter(stems) + Counter(f"{first} {second}" for first, second in pairs)
 
 
-def _saturate(frequency: int, norm: float) -> float:
-    return frequency * (K1 + 1) / (frequency + norm)
-
-
 def _idf(count: int, found: int) -> float:
     return math.log(1 + (count - found + 0.5) / (found + 0.5))
-
-
-def _scored(article: HelpArticle) -> ScoredArticle:
-    return ScoredArticle(
-        slug=article.slug,
-        title=article.title,
-        language=article.language,
-        url=article.get_absolute_url(),
-        path_prefix=article.path_prefix,
-        body=article.body,
-        score=0.0,
-    )

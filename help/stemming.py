@@ -1,4 +1,5 @@
-"""Stop words and a light French and English stemmer, for words already folded by ``fold``.
+"""Text analysis for retrieval: Markdown to plain text, stop words, and a light French and
+English stemmer for words already folded by ``help.text.fold``.
 
 The stemmer only strips suffixes, so it is deterministic and cheap. It does not aim at
 correct roots, only at giving the same stem to the forms a user and an article are likely
@@ -16,6 +17,9 @@ and words of three letters or fewer are kept whole.
 """
 
 from __future__ import annotations
+
+import re
+from functools import lru_cache
 
 from help.text import words
 
@@ -36,6 +40,24 @@ ENGLISH_STOP_WORDS = frozenset({
 # One list for both languages: a question is often searched in the other language's
 # articles (fallback), and English articles quote the French labels of the interface.
 STOP_WORDS = FRENCH_STOP_WORDS | ENGLISH_STOP_WORDS
+
+_RULE = re.compile(r"^ {0,3}([-*_])( *\1){2,} *$", re.MULTILINE)
+_BULLET = re.compile(r"^(\s*)[*+]\s+", re.MULTILINE)
+_BLOCK_START = re.compile(r"^ {0,3}(#{1,6}|>)\s*", re.MULTILINE)  # headings, quotes
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_EMPHASIS = re.compile(r"\*+|`+|~~|(?<!\w)_+|_+(?!\w)")
+
+
+def plain_text(markdown_body: str) -> str:
+    """Markdown as plain text without heading, emphasis, code or link syntax; one line per
+    paragraph or list item, list markers kept."""
+    text = _RULE.sub("", markdown_body)
+    text = _BULLET.sub(r"\1- ", text)
+    text = _BLOCK_START.sub("", text)
+    text = _LINK.sub(r"\1", text)
+    text = _EMPHASIS.sub("", text)
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
 
 
 def content_words(text: str) -> list[str]:
@@ -59,6 +81,7 @@ _ENGLISH_ENDINGS = ("ing", "ed", "ly")
 _VOWELS = frozenset("aeiouy")
 
 
+@lru_cache(maxsize=100_000)
 def stem(word: str, language: str) -> str:
     if len(word) <= 3:
         return word

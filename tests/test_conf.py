@@ -8,7 +8,7 @@ from help.conf import DEFAULTS, help_settings
 
 def test_defaults_apply_when_help_setting_is_absent(settings):
     del settings.HELP
-    assert help_settings.DEADLINE == DEFAULTS["DEADLINE"]
+    assert DEFAULTS["DEADLINE"] == help_settings.DEADLINE
     assert help_settings.OLLAMA_MODEL == "phi3:mini"
 
 
@@ -17,7 +17,7 @@ def test_override_settings_is_followed_at_once():
         assert help_settings.DEADLINE == 1.5
         assert help_settings.OLLAMA_MODEL == "llama3.2:1b"
         # Keys not overridden keep their defaults.
-        assert help_settings.TIMEOUT == DEFAULTS["TIMEOUT"]
+        assert DEFAULTS["TIMEOUT"] == help_settings.TIMEOUT
     with override_settings(HELP={"DEADLINE": 2.5}):
         assert help_settings.DEADLINE == 2.5
 

@@ -9,6 +9,7 @@ from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from help.articles import articles_version, normalise_language
 from help.conf import help_settings
@@ -36,5 +37,12 @@ def help_widget(context: template.Context) -> SafeString:
         "cache_ttl": help_settings.CACHE_TTL,
         "articles_version": articles_version(),
         "nonce": getattr(request, "csp_nonce", None),
+        # Passed as variables, not {% translate %} output, so they are escaped in attributes.
+        "labels": {
+            "launcher": _("Help"),
+            "title": _("Help assistant"),
+            "close": _("Close"),
+            "intro": _("Ask a question about this page."),
+        },
     }
     return render_to_string("help/widget.html", config, request=request)

@@ -18,4 +18,3 @@ def test_launcher_on_login_page_opens_and_closes_the_panel(live_server, page: Pa
     page.keyboard.press("Escape")
     expect(panel).to_be_hidden()
     expect(launcher).to_be_focused()
-

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import pytest
+
+from help.models import HelpArticle
+from tests.helpers import make_articles
+
+pytestmark = pytest.mark.django_db
+
+
+def test_article_page_renders_in_french_by_default(client):
+    make_articles()
+    response = client.get("/help/articles/creer-un-client/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1>Créer un client</h1>" in html
+    assert "<strong>Nouveau client</strong>" in html
+    assert "Tous les articles d'aide" in html
+
+
+def test_article_page_renders_in_english_when_asked(client):
+    make_articles()
+    html = client.get("/help/articles/creer-un-client/", {"lang": "en"}).content.decode()
+    assert "<h1>Create a client</h1>" in html
+    assert "All help articles" in html
+
+
+def test_article_missing_in_a_language_falls_back_to_the_other(client):
+    make_articles()
+    html = client.get("/help/articles/faire-un-devis/", {"lang": "en"}).content.decode()
+    assert "<h1>Faire un devis</h1>" in html
+
+
+def test_article_body_html_is_escaped(client):
+    HelpArticle.objects.create(
+        slug="piege",
+        language="fr",
+        title="<b>Piège</b>",
+        body='<script>alert("x")</script>\n\n[lien](javascript:alert(1))',
+    )
+    html = client.get("/help/articles/piege/").content.decode()
+    assert '<script>alert("x")</script>' not in html
+    assert "&lt;script&gt;" in html
+    assert "&lt;b&gt;Piège&lt;/b&gt;" in html
+    assert "javascript:alert" not in html
+
+
+def test_unknown_article_is_404(client):
+    assert client.get("/help/articles/inconnu/").status_code == 404
+
+
+def test_article_index_lists_the_language_articles(client):
+    make_articles()
+    html = client.get("/help/articles/", {"lang": "en"}).content.decode()
+    assert "Create a client" in html
+    assert "Faire un devis" not in html
