@@ -102,10 +102,23 @@ class SafeCache:
     def delete(self, key: str) -> None:
         self._call("delete", None, key)
 
-    def incr(self, key: str, timeout: float) -> int | None:
+    def get_many(self, keys: list[str]) -> dict[str, Any]:
+        return self._call("get_many", {}, keys)
+
+    def incr(self, key: str, timeout: float | None, amount: int = 1) -> int | None:
         """Increment a counter that expires ``timeout`` seconds after its creation."""
-        self._call("add", None, key, 0, timeout)
-        return self._call("incr", None, key)
+        results = self.incr_many([(key, amount, timeout)])
+        return results[0] if results else None
+
+    def incr_many(self, increments: list[tuple[str, int, float | None]]) -> list[int]:
+        """Atomic increments of (key, amount, expiry of a new key); one round trip on Redis."""
+        if not self.available:
+            return []
+        try:
+            return _incr_many(self.backend, increments)
+        except Exception as exc:
+            self._mark_down("incr", exc)
+            return []
 
     def ping(self) -> bool:
         """A real round trip, ignoring the back-off window (used by the health endpoint)."""
@@ -124,6 +137,29 @@ class SafeCache:
             self._down_until = 0.0
 
 
+def _incr_many(backend: Any, increments: list[tuple[str, int, float | None]]) -> list[int]:
+    client = getattr(backend, "client", None)
+    if client is not None and hasattr(client, "get_client"):  # django-redis: one pipeline
+        pipe = client.get_client(write=True).pipeline(transaction=False)
+        for key, amount, timeout in increments:
+            raw_key = client.make_key(key)
+            pipe.incrby(raw_key, amount)
+            if timeout:
+                pipe.expire(raw_key, int(timeout), nx=True)
+        replies = iter(pipe.execute())
+        results = []
+        for _, _, timeout in increments:
+            results.append(int(next(replies)))
+            if timeout:
+                next(replies)  # the EXPIRE's reply
+        return results
+    results = []
+    for key, amount, timeout in increments:  # any other Django cache: add, then incr
+        backend.add(key, 0, timeout)
+        results.append(backend.incr(key, amount))
+    return results
+
+
 safe_cache = SafeCache()
 
 
@@ -135,6 +171,19 @@ def get_answer(key: str) -> dict[str, Any] | None:
 def store_answer(key: str, entry: dict[str, Any]) -> None:
     safe_cache.set(key, entry, help_settings.CACHE_TTL)
     safe_cache.delete(key + ":failed")
+
+
+def clear_answers() -> int | None:
+    """Forget every cached answer; the number removed when the backend can tell.
+
+    On django-redis only the answer keys go (a SCAN for their prefix); any other backend
+    has no pattern delete, so the whole cache is cleared.
+    """
+    backend = safe_cache.backend
+    if hasattr(backend, "delete_pattern"):
+        return backend.delete_pattern(f"{ANSWER_PREFIX}*")
+    backend.clear()
+    return None
 
 
 class Flight:

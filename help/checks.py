@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,6 +11,7 @@ from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.utils.module_loading import import_string
 
 from help.conf import DEFAULTS, help_settings, user_settings
+from help.ratelimit import parse_rate
 
 TIMEOUT_SETTINGS = ("OLLAMA_CONNECT_TIMEOUT", "DEADLINE", "TIMEOUT", "BREAKER_RESET")
 POSITIVE_INT_SETTINGS = (
@@ -23,7 +23,6 @@ POSITIVE_INT_SETTINGS = (
     "MAX_BODY_BYTES",
     "BREAKER_FAILURES",
 )
-RATE_LIMIT_PATTERN = re.compile(r"^\d+/\d*[smhd]$")
 WIDGET_POSITIONS = ("bottom-right", "bottom-left", "top-right", "top-left")
 
 
@@ -144,7 +143,11 @@ def check_cache_alias() -> list[CheckMessage]:
 
 def check_rate_limit() -> list[CheckMessage]:
     value = help_settings.RATE_LIMIT
-    if isinstance(value, str) and RATE_LIMIT_PATTERN.match(value) and int(value.split("/")[0]):
+    try:
+        count, _ = parse_rate(value)
+    except (TypeError, ValueError):
+        count = 0
+    if count > 0:
         return []
     return [
         Error(

@@ -15,6 +15,7 @@ from django.utils.module_loading import import_string
 from django.views.decorators.csrf import csrf_exempt
 
 from help.conf import help_settings
+from help.ratelimit import retry_after
 
 View = Callable[..., HttpResponse]
 
@@ -69,6 +70,13 @@ def api_view(methods: tuple[str, ...], *, for_askers: bool = True) -> Callable[[
                     return rejection
             if for_askers and not import_string(help_settings.PERMISSION)(request):
                 return error_response(403, "forbidden", "You may not use the help assistant.")
+            if request.method == "POST" and (wait := retry_after(request)) is not None:
+                return error_response(
+                    429,
+                    "rate_limited",
+                    f"Too many questions in a row: try again in {wait} s.",
+                    {"Retry-After": str(wait)},
+                )
             try:
                 return view(request, *args, **kwargs)
             except ApiError as exc:

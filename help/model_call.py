@@ -34,8 +34,7 @@ class EmptyAnswer(OllamaError):
 class ModelCall:
     messages: list[dict[str, str]]
     flight: Flight
-    sources: list[dict[str, str]]
-    model: str
+    entry: dict[str, Any]  # stored with the answer: sources, cited slugs, model
     events: queue.Queue[tuple[str, str]] = field(default_factory=queue.Queue)
     started: float = field(default_factory=time.monotonic)
     first_token_at: float | None = None
@@ -61,9 +60,7 @@ class ModelCall:
             return
         finally:
             self.finished_at = time.monotonic()
-        store_answer(
-            self.flight.key, {"answer": answer, "sources": self.sources, "model": self.model}
-        )
+        store_answer(self.flight.key, {**self.entry, "answer": answer})
         breaker.record_success()
         self.flight.release()
         self.events.put((DONE, answer))

@@ -55,12 +55,18 @@ class HelpQuery(models.Model):
     question = models.TextField(_("question"))
     path = models.CharField(_("page path"), max_length=500, blank=True)
     lang = models.CharField(_("language"), max_length=2, choices=LANGUAGES, default="fr")
+    # Page structure only (the widget never sends field values); kept so the most asked
+    # questions can be pre-answered under the same cache key as the widget's.
+    hints = models.TextField(_("page hints"), blank=True)
     answer = models.TextField(_("answer"), blank=True)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
     degraded = models.BooleanField(_("degraded"), default=False)
     error_kind = models.CharField(_("error kind"), max_length=40, blank=True, db_index=True)
     model = models.CharField(_("model"), max_length=100, blank=True)
     top_score = models.FloatField(_("best article score"), default=0.0)
+    # " slug-a slug-b ": the articles the answer was grounded in, searchable with a
+    # plain ``contains`` on every database.
+    cited_slugs = models.CharField(_("cited articles"), max_length=500, blank=True, default="")
     total_ms = models.FloatField(_("total (ms)"), default=0.0)
     timings = models.JSONField(_("stage timings (ms)"), default=dict, blank=True)
     user = models.ForeignKey(

@@ -56,12 +56,17 @@ class Run:
     lookup, and on a miss retrieval and prompt), so its timings can go in the response
     headers; ``events()`` then yields the rest."""
 
-    def __init__(self, question: Question, *, stream: bool) -> None:
+    def __init__(
+        self, question: Question, *, stream: bool, wait: float | None = None, record: bool = True
+    ) -> None:
+        """``wait`` overrides HELP_DEADLINE (warm-up waits for the model); ``record=False``
+        keeps warm-up questions out of the log and the metrics."""
         self.id = uuid.uuid4()
         self.question = question
         self.stream = stream
+        self.record = record
         self.started = time.monotonic()
-        self.deadline = self.started + float(help_settings.DEADLINE)
+        self.deadline = self.started + float(wait or help_settings.DEADLINE)
         self.model = help_settings.OLLAMA_MODEL
         self.outcome = Outcome()
         self.articles: list[ScoredArticle] = []
@@ -101,6 +106,12 @@ class Run:
             return list(self.cached.get("sources", []))
         return [{"title": article.title, "url": article.url} for article in self.articles]
 
+    @property
+    def cited_slugs(self) -> list[str]:
+        if self.cached is not None:
+            return list(self.cached.get("slugs", []))
+        return [article.slug for article in self.articles]
+
     def _timed(self, stage: str) -> _Stage:
         return _Stage(self.outcome.timings, f"{stage}_ms")
 
@@ -118,7 +129,8 @@ class Run:
             self.outcome.timings["total_ms"] = _ms_since(self.started)
             if not self.outcome.source:  # the client went away before the end
                 self.outcome.source, self.outcome.error_kind = "fallback", "client_gone"
-            record(self)
+            if self.record:
+                record(self)
 
     def result(self) -> Event:
         """The whole answer at once (the JSON endpoint): the ``done`` event plus id and sources."""
@@ -148,7 +160,9 @@ class Run:
                 yield self._fallback(kind)
                 return
         call = start_call(
-            messages=self.messages, flight=flight, sources=self.sources, model=self.model
+            messages=self.messages,
+            flight=flight,
+            entry={"sources": self.sources, "slugs": self.cited_slugs, "model": self.model},
         )
         if call is None:
             flight.fail("busy")

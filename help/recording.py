@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 
 from django.db import DatabaseError
 
+from help import metrics
 from help.models import HelpQuery
+from help.prompt import page_hints
 
 if TYPE_CHECKING:
     from help.pipeline import Run
@@ -30,18 +32,21 @@ def record(run: Run) -> None:
         outcome.degraded,
         outcome.error_kind or "-",
     )
+    metrics.record_answer(outcome.source, outcome.timings.get("total_ms", 0.0), outcome.error_kind)
     try:
         HelpQuery.objects.create(
             id=run.id,
             question=question.text,
             path=question.path[:500],
             lang=question.lang,
+            hints=page_hints(question.hints),
             answer=outcome.answer,
             source=outcome.source,
             degraded=outcome.degraded,
             error_kind=outcome.error_kind,
             model=run.model,
             top_score=outcome.top_score,
+            cited_slugs=f" {' '.join(run.cited_slugs)} " if run.cited_slugs else "",
             total_ms=outcome.timings.get("total_ms", 0.0),
             timings=dict(outcome.timings),
             user_id=question.user_id,

@@ -12,6 +12,7 @@ urlpatterns = [
     path("suggest", api.suggest, name="suggest"),
     path("feedback", api.feedback, name="feedback"),
     path("health", api.health_view, name="health"),
+    path("metrics", api.metrics_view, name="metrics"),
     path("articles/", articles.article_index, name="article_index"),
     path("articles/<slug:slug>/", articles.article_detail, name="article"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 import uuid
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from help.health import health
 from help.http import ApiError, api_view, json_body, server_timing
 from help.models import HelpFeedback, HelpQuery
 from help.pipeline import Question, Run
+from help.prometheus import CONTENT_TYPE, exposition
 from help.retrieval import search, snippet
 
 MAX_PATH_CHARS = 500
@@ -128,3 +130,23 @@ def health_view(request: HttpRequest) -> HttpResponse:
     response = JsonResponse(report)
     response["Cache-Control"] = "no-store"
     return response
+
+
+@api_view(("GET",), for_askers=False)
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    if not may_read_metrics(request):
+        raise ApiError(403, "forbidden", "Metrics are for staff or the metrics token.")
+    return HttpResponse(exposition(), content_type=CONTENT_TYPE)
+
+
+def may_read_metrics(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_active and user.is_staff:
+        return True
+    token = str(help_settings.METRICS_TOKEN or "")
+    scheme, _, given = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    return (
+        bool(token)
+        and scheme.lower() == "bearer"
+        and hmac.compare_digest(given.encode(), token.encode())
+    )
