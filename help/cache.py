@@ -164,12 +164,15 @@ safe_cache = SafeCache()
 
 
 def get_answer(key: str) -> dict[str, Any] | None:
+    if int(help_settings.CACHE_TTL) <= 0:  # 0 turns the answer cache off
+        return None
     value = safe_cache.get(key)
     return value if isinstance(value, dict) and value.get("answer") else None
 
 
 def store_answer(key: str, entry: dict[str, Any]) -> None:
-    safe_cache.set(key, entry, help_settings.CACHE_TTL)
+    if int(help_settings.CACHE_TTL) > 0:
+        safe_cache.set(key, entry, help_settings.CACHE_TTL)
     safe_cache.delete(key + ":failed")
 
 

@@ -14,9 +14,10 @@ from help.conf import DEFAULTS, help_settings, user_settings
 from help.ratelimit import parse_rate
 
 TIMEOUT_SETTINGS = ("OLLAMA_CONNECT_TIMEOUT", "DEADLINE", "TIMEOUT", "BREAKER_RESET")
+# Integers where 0 is meaningful: no retry, no answer cache.
+NON_NEGATIVE_INT_SETTINGS = ("OLLAMA_RETRIES", "CACHE_TTL")
 POSITIVE_INT_SETTINGS = (
     "HTTP_POOL_SIZE",
-    "CACHE_TTL",
     "MAX_HINTS_CHARS",
     "MAX_DOCS_CHARS",
     "MAX_QUESTION_CHARS",
@@ -117,11 +118,20 @@ def check_positive_ints() -> list[CheckMessage]:
             errors.append(
                 Error(f"HELP[{name!r}] must be a positive integer, got {value!r}.", id="help.E005")
             )
-    retries = help_settings.OLLAMA_RETRIES
-    if not isinstance(retries, int) or isinstance(retries, bool) or retries < 0:
+    for name in NON_NEGATIVE_INT_SETTINGS:
+        value = getattr(help_settings, name)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            errors.append(
+                Error(
+                    f"HELP[{name!r}] must be an integer of 0 or more, got {value!r}.",
+                    id="help.E005",
+                )
+            )
+    backoff = help_settings.OLLAMA_RETRY_BACKOFF
+    if not is_number(backoff) or backoff < 0:
         errors.append(
             Error(
-                f"HELP['OLLAMA_RETRIES'] must be an integer of 0 or more, got {retries!r}.",
+                f"HELP['OLLAMA_RETRY_BACKOFF'] must be 0 or more seconds, got {backoff!r}.",
                 id="help.E005",
             )
         )

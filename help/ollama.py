@@ -26,7 +26,6 @@ logger = logging.getLogger(__name__)
 
 # Fixed runner options: identical on every request so Ollama never reloads the model.
 RUNNER_OPTIONS: dict[str, Any] = {"num_ctx": 2048, "num_predict": 256, "temperature": 0, "seed": 7}
-RETRY_BACKOFF = 0.2
 
 
 class OllamaError(Exception):
@@ -72,7 +71,9 @@ class ClientConfig:
     keep_alive: str
     connect_timeout: float
     retries: int
+    retry_backoff: float
     pool_size: int
+    reuse_connections: bool
 
     @classmethod
     def from_settings(cls) -> ClientConfig:
@@ -82,7 +83,9 @@ class ClientConfig:
             keep_alive=help_settings.OLLAMA_KEEP_ALIVE,
             connect_timeout=float(help_settings.OLLAMA_CONNECT_TIMEOUT),
             retries=int(help_settings.OLLAMA_RETRIES),
+            retry_backoff=float(help_settings.OLLAMA_RETRY_BACKOFF),
             pool_size=int(help_settings.HTTP_POOL_SIZE),
+            reuse_connections=bool(help_settings.HTTP_KEEP_ALIVE),
         )
 
 
@@ -99,6 +102,9 @@ class OllamaClient:
         )
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
+        if not config.reuse_connections:
+            # Only for comparisons with a connection per call (benchmarks' "before").
+            self.session.headers["Connection"] = "close"
         self._next_host = itertools.count()
 
     # -- answering -----------------------------------------------------------------------------
@@ -106,16 +112,21 @@ class OllamaClient:
     def chat(self, messages: list[dict[str, str]], budget: float) -> Iterator[str]:
         """Stream the answer's text pieces as Ollama produces them, within ``budget`` seconds."""
         deadline = time.monotonic() + budget
-        payload = {
-            "model": self.config.model,
-            "messages": messages,
-            "stream": True,
-            "keep_alive": self.config.keep_alive,
-            "options": RUNNER_OPTIONS,
-        }
+        payload = self._chat_payload(messages, stream=True)
         response = self._post_with_retries("/api/chat", payload, deadline)
         with response:
             yield from self._read_stream(response, deadline)
+
+    def _chat_payload(self, messages: list[dict[str, str]], stream: bool) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "model": self.config.model,
+            "messages": messages,
+            "stream": stream,
+            "options": RUNNER_OPTIONS,
+        }
+        if self.config.keep_alive:  # empty: leave it to the server's default
+            payload["keep_alive"] = self.config.keep_alive
+        return payload
 
     def _post_with_retries(
         self, path: str, payload: dict[str, Any], deadline: float
@@ -150,7 +161,7 @@ class OllamaClient:
                     raise error
             # Back off before asking the same host again; another host is asked at once.
             if attempt < self.config.retries and len(hosts) == 1:
-                time.sleep(max(0.0, min(RETRY_BACKOFF, deadline - time.monotonic())))
+                time.sleep(max(0.0, min(self.config.retry_backoff, deadline - time.monotonic())))
         raise error
 
     def _read_stream(self, response: requests.Response, deadline: float) -> Iterator[str]:
@@ -203,13 +214,7 @@ class OllamaClient:
 
         The timeout is generous on purpose: closing the connection aborts a load in progress.
         """
-        payload = {
-            "model": self.config.model,
-            "messages": [],
-            "stream": False,
-            "keep_alive": self.config.keep_alive,
-            "options": RUNNER_OPTIONS,
-        }
+        payload = self._chat_payload([], stream=False)
         response = self._post_with_retries("/api/chat", payload, time.monotonic() + timeout)
         with response:
             try:

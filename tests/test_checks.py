@@ -59,6 +59,9 @@ def test_unknown_cache_alias_is_e004():
         ("MAX_QUESTION_CHARS", -5),
         ("MAX_HINTS_CHARS", True),
         ("OLLAMA_RETRIES", -1),
+        ("CACHE_TTL", -1),
+        ("OLLAMA_RETRY_BACKOFF", -0.1),
+        ("MAX_BODY_BYTES", 0),
     ],
 )
 def test_bad_integer_setting_is_e005(name, value):
@@ -66,8 +69,8 @@ def test_bad_integer_setting_is_e005(name, value):
         assert ids(check_settings()) == ["help.E005"]
 
 
-def test_zero_retries_is_allowed():
-    with override_settings(HELP={"OLLAMA_RETRIES": 0}):
+def test_zero_retries_and_zero_cache_ttl_are_allowed():
+    with override_settings(HELP={"OLLAMA_RETRIES": 0, "CACHE_TTL": 0}):
         assert check_settings() == []
 
 

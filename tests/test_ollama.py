@@ -47,6 +47,14 @@ def test_sequential_calls_reuse_one_kept_alive_connection(ollama):
     assert ollama.connections == 1
 
 
+def test_without_keep_alive_each_call_opens_a_connection_and_omits_keep_alive(ollama, settings):
+    settings.HELP = {**settings.HELP, "HTTP_KEEP_ALIVE": False, "OLLAMA_KEEP_ALIVE": ""}
+    for _ in range(3):
+        answer()
+    assert ollama.connections == 3
+    assert all("keep_alive" not in payload for payload in ollama.payloads)
+
+
 def test_a_503_is_retried_and_then_answered(ollama):
     ollama.fail_next(1, status=503)
     assert answer() == "Ouvrez Clients puis cliquez sur Nouveau client."

@@ -46,6 +46,13 @@ def test_second_identical_question_is_a_cache_hit_without_model_request(ollama):
     assert ollama.chat_requests == 1
 
 
+def test_zero_cache_ttl_turns_the_answer_cache_off(ollama, settings):
+    settings.HELP = {**settings.HELP, "CACHE_TTL": 0}
+    events_of("Comment créer un client ?")
+    assert events_of("Comment créer un client ?")[-1]["source"] == "model"
+    assert ollama.chat_requests == 2
+
+
 def test_normalised_variant_shares_the_cached_answer(ollama):
     events_of("Comment créer un client ?")
     assert events_of("comment  CREER un client")[-1]["source"] == "cache"
