@@ -16,52 +16,44 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
-import urllib3
 from requests.adapters import HTTPAdapter
 
 from help.checks import ollama_urls
 from help.conf import help_settings
+from help.ollama_errors import (
+    BadResponse,
+    ModelMissing,
+    OllamaError,
+    OllamaOverloaded,
+    OllamaServerError,
+    OllamaTimeout,
+    OllamaUnreachable,
+    StreamInterrupted,
+    caused_by_timeout,
+    root_cause,
+    status_error,
+)
+
+# The errors are part of this module's interface: callers catch them from here.
+__all__ = [
+    "RUNNER_OPTIONS",
+    "BadResponse",
+    "ClientConfig",
+    "ModelMissing",
+    "OllamaClient",
+    "OllamaError",
+    "OllamaOverloaded",
+    "OllamaServerError",
+    "OllamaTimeout",
+    "OllamaUnreachable",
+    "StreamInterrupted",
+    "get_client",
+]
 
 logger = logging.getLogger(__name__)
 
 # Fixed runner options: identical on every request so Ollama never reloads the model.
 RUNNER_OPTIONS: dict[str, Any] = {"num_ctx": 2048, "num_predict": 256, "temperature": 0, "seed": 7}
-
-
-class OllamaError(Exception):
-    """A model call that did not produce an answer; ``kind`` names what happened."""
-
-    kind = "error"
-
-
-class OllamaUnreachable(OllamaError):
-    kind = "unreachable"
-
-
-class OllamaTimeout(OllamaError):
-    kind = "timeout"
-
-
-class OllamaOverloaded(OllamaError):
-    kind = "overloaded"
-
-
-class ModelMissing(OllamaError):
-    """The model is not on the server: a configuration error, reported by health and admin."""
-
-    kind = "model_missing"
-
-
-class OllamaServerError(OllamaError):
-    kind = "server_error"
-
-
-class BadResponse(OllamaError):
-    kind = "bad_response"
-
-
-class StreamInterrupted(BadResponse):
-    kind = "interrupted"
 
 
 @dataclass(frozen=True)
@@ -151,11 +143,11 @@ class OllamaClient:
             except requests.ReadTimeout as exc:
                 raise OllamaTimeout(f"{host}: no response headers in time") from exc
             except requests.ConnectionError as exc:
-                error = OllamaUnreachable(f"{host}: {_root_cause(exc)}")
+                error = OllamaUnreachable(f"{host}: {root_cause(exc)}")
             else:
                 if response.status_code == 200:
                     return response
-                error = _status_error(host, response)
+                error = status_error(host, response)
                 response.close()
                 if not isinstance(error, OllamaOverloaded):
                     raise error
@@ -192,9 +184,9 @@ class OllamaClient:
             raise OllamaTimeout("the stream stalled past the budget") from exc
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
             # requests reports a read timeout inside a body as a connection error.
-            if _caused_by_timeout(exc):
+            if caused_by_timeout(exc):
                 raise OllamaTimeout("the stream stalled past the budget") from exc
-            raise StreamInterrupted(f"connection lost mid-stream: {_root_cause(exc)}") from exc
+            raise StreamInterrupted(f"connection lost mid-stream: {root_cause(exc)}") from exc
         if not received_done:
             raise StreamInterrupted("the stream ended before its last line")
 
@@ -250,11 +242,11 @@ class OllamaClient:
                 error = OllamaTimeout(f"{host}{path}: {exc.__class__.__name__}")
                 continue
             except requests.ConnectionError as exc:
-                error = OllamaUnreachable(f"{host}: {_root_cause(exc)}")
+                error = OllamaUnreachable(f"{host}: {root_cause(exc)}")
                 continue
             with response:
                 if response.status_code != 200:
-                    raise _status_error(host, response)
+                    raise status_error(host, response)
                 try:
                     body = response.json()
                 except ValueError as exc:
@@ -263,37 +255,6 @@ class OllamaClient:
                 raise BadResponse(f"{host}{path}: not a JSON object")
             return body
         raise error
-
-
-def _status_error(host: str, response: requests.Response) -> OllamaError:
-    try:
-        detail = response.json().get("error", "")
-    except (ValueError, AttributeError):
-        detail = response.text[:200]
-    status = response.status_code
-    if status == 404:
-        return ModelMissing(f"{host}: model not found ({detail})")
-    if status == 503:
-        return OllamaOverloaded(f"{host}: overloaded ({detail})")
-    if status >= 500:
-        return OllamaServerError(f"{host}: HTTP {status} ({detail})")
-    return BadResponse(f"{host}: HTTP {status} ({detail})")
-
-
-def _root_cause(exc: BaseException) -> str:
-    while exc.__cause__ is not None or exc.__context__ is not None:
-        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
-    return f"{exc.__class__.__name__}: {exc}"[:200]
-
-
-def _caused_by_timeout(exc: BaseException | None) -> bool:
-    while exc is not None:
-        if isinstance(exc, (TimeoutError, urllib3.exceptions.TimeoutError)):
-            return True
-        exc = exc.__cause__ or exc.__context__ or (exc.args[0] if exc.args else None)
-        if not isinstance(exc, BaseException):
-            return False
-    return False
 
 
 def _shorten_read_timeout(response: requests.Response, remaining: float) -> None:
