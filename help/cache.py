@@ -145,7 +145,7 @@ def _incr_many(backend: Any, increments: list[tuple[str, int, float | None]]) ->
             raw_key = client.make_key(key)
             pipe.incrby(raw_key, amount)
             if timeout:
-                pipe.expire(raw_key, int(timeout), nx=True)
+                pipe.pexpire(raw_key, max(int(timeout * 1000), 1), nx=True)
         replies = iter(pipe.execute())
         results = []
         for _, _, timeout in increments:

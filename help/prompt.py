@@ -47,12 +47,13 @@ def clean(text: str) -> str:
 
 
 def cap(text: str, limit: int) -> str:
-    """At most ``limit`` characters, cut at a word boundary when one is near."""
+    """At most ``limit`` characters (ellipsis included), cut at a word boundary when one is
+    in the second half."""
     if len(text) <= limit:
         return text
-    cut = text[:limit]
+    cut = text[: max(limit - 1, 0)]
     space = cut.rfind(" ")
-    return (cut[:space] if space > limit * 0.6 else cut).rstrip() + "…"
+    return (cut[:space] if space > limit // 2 else cut).rstrip() + "…"
 
 
 def page_hints(hints: str) -> str:
