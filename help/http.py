@@ -44,8 +44,9 @@ class _JsonCsrfCheck(CsrfViewMiddleware):
 
 
 def api_view(methods: tuple[str, ...], *, for_askers: bool = True) -> Callable[[View], View]:
-    """Method check, CSRF on POST, the permission callback (when ``for_askers``), a
-    ``Server-Timing`` header, and ApiError -> JSON error."""
+    """Method check, JSON content type and CSRF on POST, the permission callback (when
+    ``for_askers``), the rate limit on POST, a ``Server-Timing`` header, and ApiError ->
+    JSON error."""
 
     def decorator(view: View) -> View:
         @functools.wraps(view)
@@ -65,6 +66,12 @@ def api_view(methods: tuple[str, ...], *, for_askers: bool = True) -> Callable[[
                     {"Allow": ", ".join(methods)},
                 )
             if request.method == "POST":
+                # Before the CSRF check: it would parse a form body, which a JSON API
+                # never needs and a malformed multipart body would turn into a 500.
+                if request.content_type != "application/json":
+                    return error_response(
+                        415, "unsupported_media_type", "Send the body as application/json."
+                    )
                 rejection = _JsonCsrfCheck(view).process_view(request, view, args, kwargs)
                 if rejection is not None:
                     return rejection
@@ -89,10 +96,8 @@ def api_view(methods: tuple[str, ...], *, for_askers: bool = True) -> Callable[[
 
 
 def json_body(request: HttpRequest) -> dict[str, Any]:
-    """The request's JSON object, or an ApiError naming what is wrong with it."""
-    content_type = request.content_type or ""
-    if content_type != "application/json":
-        raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
+    """The request's JSON object (its content type checked by ``api_view``), or an
+    ApiError naming what is wrong with it."""
     limit = int(help_settings.MAX_BODY_BYTES)
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)

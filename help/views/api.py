@@ -30,7 +30,7 @@ def parse_question(request: HttpRequest) -> Question:
     text = data.get("question")
     if text is not None and not isinstance(text, str):
         raise ApiError(400, "invalid_field", "'question' must be a string.")
-    text = (text or "").strip()
+    text = _plain(text or "", "question").strip()
     if not text:
         raise ApiError(400, "empty_question", "Ask a question.")
     limit = int(help_settings.MAX_QUESTION_CHARS)
@@ -59,7 +59,17 @@ def _optional_string(data: dict[str, Any], name: str, limit: int) -> str:
         raise ApiError(400, "invalid_field", f"'{name}' must be a string.")
     if len(value) > limit:
         raise ApiError(400, "invalid_field", f"'{name}' has at most {limit} characters.")
-    return value
+    return _plain(value, name)
+
+
+def _plain(value: str, name: str) -> str:
+    """The text without NUL characters (no database stores them); lone surrogates, which
+    no encoding can carry, are refused."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ApiError(400, "invalid_field", f"'{name}' is not valid Unicode text.") from exc
+    return value.replace("\x00", "")
 
 
 @api_view(("POST",))
