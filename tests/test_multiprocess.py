@@ -1,0 +1,143 @@
+"""Two gunicorn processes on one Redis behave as one assistant.
+
+Single flight, the breaker and the metrics live in Redis, so concurrent identical
+questions across both processes make one model call, the breaker opens for both, and the
+metrics add up.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.ollama_standin import OllamaStandin
+from tests.redis_server import RedisServer, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+CSRF = "m" * 32  # any 32-character secret works as cookie and header alike
+HEADERS = {"X-CSRFToken": CSRF, "Cookie": f"csrftoken={CSRF}"}
+METRICS_TOKEN = "multiprocess-token"
+
+
+@pytest.fixture(scope="module")
+def standin() -> Iterator[OllamaStandin]:
+    with OllamaStandin(answer="Ouvrez Clients puis cliquez sur Nouveau client.") as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def servers(redis_server: RedisServer, standin: OllamaStandin) -> Iterator[list[str]]:
+    folder = Path(tempfile.mkdtemp(prefix="help-multiprocess-"))
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "monchai.settings",
+        "DJANGO_SECRET_KEY": "multiprocess-test-secret",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECURE_COOKIES": "0",
+        "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
+        "REDIS_URL": redis_server.url,
+        "OLLAMA_URL": standin.url,
+        "HELP_DEADLINE": "2",
+        "HELP_TIMEOUT": "6",
+        "HELP_RATE_LIMIT": "100000/m",
+        "HELP_METRICS_TOKEN": METRICS_TOKEN,
+    }
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([*manage, "load_demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+    processes, urls = [], []
+    for _ in range(2):
+        port = free_port()
+        command = [
+            sys.executable, "-m", "gunicorn", "monchai.wsgi",
+            "--bind", f"127.0.0.1:{port}",
+            "--worker-class", "gthread", "--threads", "8", "--workers", "1",
+        ]  # fmt: skip
+        processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL))
+        urls.append(f"http://127.0.0.1:{port}")
+    try:
+        for url in urls:
+            _wait_until_serving(url)
+        yield urls
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def _wait_until_serving(url: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"{url}/help/suggest?q=client", timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise RuntimeError(f"gunicorn did not start at {url}")
+
+
+@pytest.fixture(autouse=True)
+def fresh_standin(standin: OllamaStandin) -> None:
+    standin.set_mode("ok")
+    standin.tokens_per_second = 0
+    standin.reset_counters()
+
+
+def ask(url: str, question: str) -> dict:
+    response = requests.post(
+        f"{url}/help/ask", json={"question": question, "path": "/clients/"}, headers=HEADERS,
+        timeout=10,
+    )  # fmt: skip
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_concurrent_identical_questions_across_processes_make_one_model_call(servers, standin):
+    standin.tokens_per_second = 20  # the call lasts long enough for all askers to overlap
+    answers: list[dict] = []
+    barrier = threading.Barrier(12)
+
+    def asker(url: str) -> None:
+        barrier.wait()
+        answers.append(ask(url, "Comment créer un client ?"))
+
+    threads = [threading.Thread(target=asker, args=(servers[n % 2],)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert len(answers) == 12
+    assert standin.chat_requests == 1
+    assert {answer["answer"] for answer in answers} == {
+        "Ouvrez Clients puis cliquez sur Nouveau client."
+    }
+
+
+def test_the_breaker_opened_by_one_process_holds_for_the_other(servers, standin):
+    standin.set_mode("status_500")
+    for number in range(3):
+        assert ask(servers[0], f"Question {number} sur les devis")["source"] == "fallback"
+    assert standin.chat_requests == 3
+    assert ask(servers[1], "Encore une question sur le stock")["source"] == "fallback"
+    assert standin.chat_requests == 3  # the second process did not call the model
+    health = requests.get(f"{servers[1]}/help/health", timeout=5).json()
+    assert health["breaker"] == "open"
+
+
+def test_metrics_add_up_across_processes(servers, standin):
+    for number in range(6):
+        ask(servers[number % 2], f"Question de métrique {number}")
+    for url in servers:
+        body = requests.get(
+            f"{url}/help/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=5
+        ).text
+        assert 'help_answers_total{source="model"} 6' in body
