@@ -7,6 +7,17 @@ SYSTEM_PACKAGES := redis-server chromium
 
 .PHONY: run test lint format system-deps clean
 
+# One line on the model: answers are degraded (built from the articles) while it is away.
+define OLLAMA_STATUS
+from help.health import health
+h = health()
+if h["model_available"]:
+    print(f"Ollama: up, {h['model']} available: answers come from the model.")
+else:
+    print(f"Ollama: {h['model']} not reachable ({h['error']}): answers are degraded, built from the help articles.")
+endef
+export OLLAMA_STATUS
+
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
@@ -27,6 +38,7 @@ run: $(VENV)/.runtime
 	else \
 		echo "Cache: in-process, development only (set REDIS_URL to use Redis)."; \
 	fi
+	@DJANGO_DEBUG=1 $(PY) manage.py shell --verbosity 0 -c "$$OLLAMA_STATUS"
 	@echo "MonChai: http://127.0.0.1:$(PORT)/  (user: demo, password: monchai-demo)"
 	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
