@@ -105,3 +105,13 @@ class HelpFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"{'+' if self.helpful else '-'} {self.query}"
+
+
+class HelpDashboard(HelpQuery):
+    """The admin dashboard's entry on the admin index: a proxy, so no table of its own."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("dashboard")
+        verbose_name_plural = _("dashboard")
+        default_permissions = ("view",)
