@@ -118,19 +118,28 @@ class Run:
     # -- events --------------------------------------------------------------------------------
 
     def events(self) -> Iterator[Event]:
+        recorded = False
         try:
             yield {"event": "start", "id": str(self.id), "sources": self.sources}
             if self.cached is not None:
                 self._finish(self.cached["answer"], "cache")
             else:
                 yield from self._answer_miss()
-            yield self._done_event()
+            done = self._done_event()
+            # The row exists before the last line leaves, so feedback on it can follow at once.
+            self._record()
+            recorded = True
+            yield done
         finally:
-            self.outcome.timings["total_ms"] = _ms_since(self.started)
-            if not self.outcome.source:  # the client went away before the end
-                self.outcome.source, self.outcome.error_kind = "fallback", "client_gone"
-            if self.record:
-                record(self)
+            if not recorded:
+                if not self.outcome.source:  # the client went away before the end
+                    self.outcome.source, self.outcome.error_kind = "fallback", "client_gone"
+                self.outcome.timings["total_ms"] = _ms_since(self.started)
+                self._record()
+
+    def _record(self) -> None:
+        if self.record:
+            record(self)
 
     def result(self) -> Event:
         """The whole answer at once (the JSON endpoint): the ``done`` event plus id and sources."""

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import html
+import json
+import re
+
 import pytest
 from django.core.management import call_command
 from django.template import Context, Template, TemplateSyntaxError
 from django.test import RequestFactory
+from django.utils import translation
 
 from help.articles import articles_version
 from monchai.models import Client, Cuvee, Quote
@@ -31,6 +36,40 @@ def test_tag_passes_the_csp_nonce_through():
     request = RequestFactory().get("/")
     request.csp_nonce = "abc123"
     assert 'nonce="abc123"' in render(request)
+
+
+def test_tag_passes_the_api_urls_and_limits(settings):
+    settings.HELP = {**settings.HELP, "TIMEOUT": 12, "MAX_HINTS_CHARS": 300}
+    html_ = render(RequestFactory().get("/"))
+    assert 'data-stream-url="/help/ask/stream"' in html_
+    assert 'data-suggest-url="/help/suggest"' in html_
+    assert 'data-feedback-url="/help/feedback"' in html_
+    assert 'data-articles-url="/help/articles/"' in html_
+    assert 'data-timeout-ms="12000"' in html_
+    assert 'data-max-hints-chars="300"' in html_
+    assert 'data-csrf-cookie="csrftoken"' in html_
+
+
+def labels_in(rendered: str) -> dict[str, str]:
+    match = re.search(r'data-labels="([^"]*)"', rendered)
+    assert match, "data-labels is missing or its JSON is not escaped"
+    return json.loads(html.unescape(match.group(1)))
+
+
+@pytest.mark.parametrize(
+    ("language", "launcher", "helpful", "lang_attribute"),
+    [("fr", "Aide", "Utile\u00a0?", "fr"), ("en", "Help", "Helpful?", "en")],
+)
+def test_tag_passes_the_ui_strings_in_the_page_language(
+    language, launcher, helpful, lang_attribute
+):
+    with translation.override(language):
+        rendered = render(RequestFactory().get("/"))
+    labels = labels_in(rendered)
+    assert labels["launcher"] == launcher
+    assert labels["helpful"] == helpful
+    assert f'data-lang="{lang_attribute}"' in rendered
+    assert "%(seconds)s" in labels["rateLimited"]
 
 
 def test_tag_makes_sure_the_csrf_cookie_is_set():

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import template
+from django.conf import settings
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
@@ -15,6 +17,38 @@ from help.articles import articles_version, normalise_language
 from help.conf import help_settings
 
 register = template.Library()
+
+
+def widget_labels() -> dict[str, str]:
+    """The widget's UI strings in the active language, keyed by the names widget.js uses."""
+    return {
+        "launcher": _("Help"),
+        "title": _("Help assistant"),
+        "close": _("Close"),
+        "intro": _("Ask a question about this page."),
+        "question": _("Your question"),
+        "placeholder": _("Ask your question…"),
+        "send": _("Send"),
+        "stop": _("Stop"),
+        "answering": _("The assistant is writing its answer…"),
+        "suggestions": _("Suggested articles"),
+        "sources": _("Articles used"),
+        "helpful": _("Helpful?"),
+        "yes": _("Yes"),
+        "no": _("No"),
+        "thanks": _("Thank you for your feedback."),
+        "copy": _("Copy"),
+        "copied": _("Copied"),
+        "slow": _("Assistant slow or unavailable: here are the steps from the help articles."),
+        "noAnswer": _("The assistant did not answer in time."),
+        "network": _("The connection was lost."),
+        "retry": _("Retry"),
+        "stopped": _("Stopped."),
+        # %(seconds)s is filled in by the widget with the server's Retry-After.
+        "rateLimited": _("Too many questions in a row: try again in %(seconds)s s."),
+        "tooLong": _("Your question is too long."),
+        "error": _("The question could not be sent."),
+    }
 
 
 @register.simple_tag(takes_context=True)
@@ -34,15 +68,12 @@ def help_widget(context: template.Context) -> SafeString:
         "max_question_chars": help_settings.MAX_QUESTION_CHARS,
         "max_hints_chars": help_settings.MAX_HINTS_CHARS,
         "deadline_ms": int(float(help_settings.DEADLINE) * 1000),
+        "timeout_ms": int(float(help_settings.TIMEOUT) * 1000),
         "cache_ttl": help_settings.CACHE_TTL,
         "articles_version": articles_version(),
+        "csrf_cookie": settings.CSRF_COOKIE_NAME,
         "nonce": getattr(request, "csp_nonce", None),
-        # Passed as variables, not {% translate %} output, so they are escaped in attributes.
-        "labels": {
-            "launcher": _("Help"),
-            "title": _("Help assistant"),
-            "close": _("Close"),
-            "intro": _("Ask a question about this page."),
-        },
+        # JSON in one attribute, escaped by the template's autoescaping like any value.
+        "labels": json.dumps(widget_labels(), ensure_ascii=False),
     }
     return render_to_string("help/widget.html", config, request=request)

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from tests.browser.widget import Widget, log_in
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -52,3 +54,16 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
 @pytest.fixture
 def page(context: BrowserContext) -> Page:
     return context.new_page()
+
+
+@pytest.fixture
+def widget(page: Page) -> Widget:
+    return Widget(page)
+
+
+@pytest.fixture
+def logged_in(context: BrowserContext, live_server, django_user_model):
+    """A user whose session cookie the browser carries."""
+    user = django_user_model.objects.create_user("vigneron", password="secret-pass-123")
+    log_in(context, live_server.url, user)
+    return user
