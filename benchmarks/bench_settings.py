@@ -1,0 +1,30 @@
+"""Settings for the benchmark's gunicorn: the demo's, with a benchmark URLconf and a profile.
+
+``BENCH_PROFILE`` ("before" or "after") picks the HELP configuration (profiles.py); the
+model's URL and name, Redis, the database and static files come from the environment the
+benchmark sets. Only the keys below are given: every other HELP key is the product's default.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "benchmarks-only-secret-key")
+os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
+
+from benchmarks.profiles import PROFILES, RATE_LIMIT  # noqa: E402
+from monchai.settings import *  # noqa: E402, F403
+
+ROOT_URLCONF = "benchmarks.bench_urls"
+
+HELP = {
+    "OLLAMA_URL": os.environ["OLLAMA_URL"],
+    "OLLAMA_MODEL": os.environ["OLLAMA_MODEL"],
+    "RATE_LIMIT": RATE_LIMIT,
+    **PROFILES[os.environ.get("BENCH_PROFILE", "after")],
+}
+
+# SQLite stands in for PostgreSQL: WAL and a long busy timeout let 16 threads in two
+# processes write their HelpQuery rows without "database is locked".
+DATABASES["default"]["OPTIONS"] = {  # noqa: F405
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "timeout": 30,
+}

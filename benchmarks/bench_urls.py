@@ -1,0 +1,28 @@
+"""The project's URLs plus the benchmark's ceiling: a bare JSON view doing one Redis GET.
+
+It sets the bar for a cached answer: the same server, middleware and Redis, and nothing
+of the help pipeline (no CSRF check, rate limit, key hashing or logging).
+"""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.http import HttpRequest, JsonResponse
+from django.urls import path
+
+from monchai.urls import urlpatterns as project_urlpatterns
+
+CEILING_KEY = "bench:ceiling"
+# About the size of a cached answer entry.
+CEILING_VALUE = {"answer": "x" * 600, "sources": [{"title": "t" * 30, "url": "/help/a/"}]}
+
+
+def ceiling(request: HttpRequest) -> JsonResponse:
+    value = cache.get(CEILING_KEY)
+    if value is None:  # the first request only
+        cache.set(CEILING_KEY, CEILING_VALUE, None)
+        value = CEILING_VALUE
+    return JsonResponse(value)
+
+
+urlpatterns = [path("bench/ceiling", ceiling, name="bench_ceiling"), *project_urlpatterns]

@@ -1,0 +1,138 @@
+"""What the benchmark runs against: Redis, a demo database, static files, the model backend
+and, per profile, gunicorn with threaded workers on loopback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import redis
+import requests
+
+from benchmarks.backends import ModelBackend
+from tests.redis_server import RedisServer, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKERS = 2
+THREADS = 8
+READY_TIMEOUT = 60.0
+
+
+class Stack:
+    def __init__(self, backend: ModelBackend) -> None:
+        self.backend = backend
+        self.directory = Path(tempfile.mkdtemp(prefix="help-bench-"))
+        self.redis = RedisServer()
+
+    def prepare(self) -> None:
+        """Start Redis, create the database (migrate, load_demo) and collect static files."""
+        self.redis.start()
+        self.manage("migrate", "--noinput", "--verbosity", "0")
+        self.manage("load_demo")
+        self.manage("collectstatic", "--noinput", "--verbosity", "0")
+
+    def close(self) -> None:
+        self.redis.close()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def environment(self, profile: str) -> dict[str, str]:
+        return {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "benchmarks.bench_settings",
+            "BENCH_PROFILE": profile,
+            "DJANGO_DEBUG": "0",
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "OLLAMA_URL": self.backend.url,
+            "OLLAMA_MODEL": self.backend.model,
+            "REDIS_URL": self.redis.url,
+            "DATABASE_URL": f"sqlite:///{self.directory / 'db.sqlite3'}",
+            "STATIC_ROOT": str(self.directory / "static"),
+        }
+
+    def manage(self, *args: str, profile: str = "after") -> str:
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.environment(profile),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stderr[-2000:]}")
+        return done.stdout
+
+    @contextmanager
+    def serve(self, profile: str) -> Iterator[str]:
+        """gunicorn for one profile; yields its base URL."""
+        port = free_port()
+        log = (self.directory / f"gunicorn-{profile}.log").open("wb")
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "benchmarks.bench_wsgi:application",
+                "--worker-class",
+                "gthread",
+                "--workers",
+                str(WORKERS),
+                "--threads",
+                str(THREADS),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--timeout",
+                "120",
+                "--graceful-timeout",
+                "10",
+            ],  # fmt: skip
+            cwd=ROOT,
+            env=self.environment(profile),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            self._wait_ready(process, base_url)
+            yield base_url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            log.close()
+
+    def _wait_ready(self, process: subprocess.Popen[bytes], base_url: str) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited; see {self.directory}/gunicorn-*.log")
+            try:
+                if requests.get(f"{base_url}/connexion/", timeout=2).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("gunicorn did not answer within a minute")
+
+    def redis_client(self) -> redis.Redis:
+        return redis.Redis.from_url(self.redis.url)
+
+    def expire_answers(self) -> None:
+        """Delete every cached answer (and its lock and failure markers)."""
+        client = self.redis_client()
+        keys = list(client.scan_iter(match="*help:answer:*", count=1000))
+        if keys:
+            client.delete(*keys)
+
+    def flush(self) -> None:
+        self.redis_client().flushdb()
