@@ -17,6 +17,7 @@ import os
 import threading
 import time
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ FAULTS = [
     ("error line mid-stream", "error_line"),
     ("ollama 500", "status_500"),
 ]
+NEW_QUESTION_EVERY = 10  # the rest repeat the question set and mostly hit the cache
 FAULT_SECONDS = 20
 PERIOD_SECONDS = 60
 SAMPLE_SECONDS = 10
@@ -120,8 +122,13 @@ def run(users: int, seconds: float) -> dict[str, Any]:
             def user(number: int) -> None:
                 client = HelpClient(base_url, cookies)
                 picker = WeightedPicker(questions, seed=number)
-                while time.monotonic() < end:
+                for asked in itertools.count():
+                    if time.monotonic() >= end:
+                        break
                     question = picker.pick()
+                    if asked % NEW_QUESTION_EVERY == 0:
+                        # A question nobody asked yet: the model (and its faults) stay in play.
+                        question = replace(question, text=f"{question.text} ({number}-{asked})")
                     reply = client.ask(question, hints[question.path])
                     with lock:
                         statuses[str(reply.status or reply.error or "no answer")] += 1
