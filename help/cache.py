@@ -166,14 +166,16 @@ safe_cache = SafeCache()
 def get_answer(key: str) -> dict[str, Any] | None:
     if int(help_settings.CACHE_TTL) <= 0:  # 0 turns the answer cache off
         return None
-    value = safe_cache.get(key)
+    return _answer_entry(safe_cache.get(key))
+
+
+def _answer_entry(value: Any) -> dict[str, Any] | None:
     return value if isinstance(value, dict) and value.get("answer") else None
 
 
 def store_answer(key: str, entry: dict[str, Any]) -> None:
     if int(help_settings.CACHE_TTL) > 0:
         safe_cache.set(key, entry, help_settings.CACHE_TTL)
-    safe_cache.delete(key + ":failed")
 
 
 def clear_answers() -> int | None:
@@ -195,6 +197,7 @@ class Flight:
     def __init__(self, key: str) -> None:
         self.key = key
         self.lock_key = key + ":lock"
+        self.failed_key = key + ":failed"
         self.token = uuid.uuid4().hex
         self.leader = False
 
@@ -204,7 +207,7 @@ class Flight:
         acquired = safe_cache.add(self.lock_key, self.token, lock_ttl)
         self.leader = acquired is not False
         if acquired:
-            safe_cache.delete(self.key + ":failed")  # a new attempt: forget the last failure
+            safe_cache.delete(self.failed_key)  # a new attempt: forget the last failure
         return self.leader
 
     def release(self) -> None:
@@ -213,7 +216,7 @@ class Flight:
 
     def fail(self, kind: str) -> None:
         """Tell followers at once that the leader's call failed, then release."""
-        safe_cache.set(self.key + ":failed", kind, FAILED_MARKER_TTL)
+        safe_cache.set(self.failed_key, kind, FAILED_MARKER_TTL)
         self.release()
 
     def wait(self, deadline: float, interval: float = 0.05) -> tuple[dict[str, Any] | None, str]:
@@ -223,14 +226,16 @@ class Flight:
         deadline passed (``kind`` is then the leader's error kind or ``"timeout"``).
         """
         while True:
-            entry = get_answer(self.key)
+            # One round trip a poll: the answer, the leader's failure, the leader's lock.
+            found = safe_cache.get_many([self.key, self.failed_key, self.lock_key])
+            entry = _answer_entry(found.get(self.key))
             if entry is not None:
                 return entry, ""
-            failed = safe_cache.get(self.key + ":failed")
+            failed = found.get(self.failed_key)
             if failed:
                 return None, str(failed)
             # The leader is gone without an answer: take over rather than wait for nothing.
-            leader_gone = safe_cache.get(self.lock_key) is None and safe_cache.available
+            leader_gone = self.lock_key not in found and safe_cache.available
             if leader_gone and self.acquire():
                 return None, "leader_lost"
             remaining = deadline - time.monotonic()

@@ -18,7 +18,7 @@ from django.utils import timezone
 from help import breaker, metrics
 from help.cache import safe_cache
 from help.conf import help_settings
-from help.health import PROBE_TIMEOUT, model_names
+from help.health import PROBE_TIMEOUT, find_model
 from help.models import HelpFeedback, HelpQuery
 from help.ollama import OllamaError, get_client
 from help.retrieval import MIN_SCORE
@@ -70,7 +70,7 @@ class OllamaState:
 
     @property
     def loaded(self) -> bool:
-        return self.model in model_names([{"name": entry.name} for entry in self.running])
+        return find_model([{"name": entry.name} for entry in self.running], self.model) is not None
 
 
 @dataclass(frozen=True)
@@ -162,8 +162,7 @@ def ollama_state() -> OllamaState:
     try:
         state.installed = client.tags(timeout=PROBE_TIMEOUT)
         state.up = True
-        names = model_names(state.installed)
-        state.available = state.model in names or f"{state.model}:latest" in names
+        state.available = find_model(state.installed, state.model) is not None
         state.running = [
             RunningModel(
                 entry.get("name") or entry.get("model") or "",

@@ -12,10 +12,15 @@ from help.ollama import ModelMissing, OllamaError, get_client
 PROBE_TIMEOUT = 1.0
 
 
-def model_names(models: list[dict[str, Any]]) -> set[str]:
-    names = {entry.get("name") or entry.get("model") or "" for entry in models}
-    # "phi3" and "phi3:latest" are one model to Ollama.
-    return names | {name.removesuffix(":latest") for name in names}
+def find_model(models: list[dict[str, Any]], name: str) -> dict[str, Any] | None:
+    """The entry of ``name`` in an /api/tags or /api/ps list, or None."""
+
+    def bare(entry: dict[str, Any]) -> str:
+        # "phi3" and "phi3:latest" are one model to Ollama.
+        return (entry.get("name") or entry.get("model") or "").removesuffix(":latest")
+
+    wanted = bare({"name": name})
+    return next((entry for entry in models if bare(entry) == wanted), None)
 
 
 def health() -> dict[str, Any]:
@@ -32,12 +37,12 @@ def health() -> dict[str, Any]:
     }
     client = get_client()
     try:
-        available = model_names(client.tags(timeout=PROBE_TIMEOUT))
+        installed = client.tags(timeout=PROBE_TIMEOUT)
         report["ollama"] = "up"
-        report["model_available"] = model in available or f"{model}:latest" in available
+        report["model_available"] = find_model(installed, model) is not None
         if not report["model_available"]:
             raise ModelMissing(f"{model} is not on the Ollama server")
-        report["model_loaded"] = model in model_names(client.ps(timeout=PROBE_TIMEOUT))
+        report["model_loaded"] = find_model(client.ps(timeout=PROBE_TIMEOUT), model) is not None
     except OllamaError as exc:
         report["error"] = exc.kind
     healthy = report["cache"] == "up" and report["model_available"] and not report["error"]

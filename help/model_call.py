@@ -37,15 +37,12 @@ class ModelCall:
     entry: dict[str, Any]  # stored with the answer: sources, cited slugs, model
     events: queue.Queue[tuple[str, str]] = field(default_factory=queue.Queue)
     started: float = field(default_factory=time.monotonic)
-    first_token_at: float | None = None
     finished_at: float | None = None
 
     def run(self) -> None:
         pieces: list[str] = []
         try:
             for text in get_client().chat(self.messages, budget=float(help_settings.TIMEOUT)):
-                if self.first_token_at is None:
-                    self.first_token_at = time.monotonic()
                 pieces.append(text)
                 self.events.put((TOKEN, text))
             answer = "".join(pieces).strip()

@@ -73,19 +73,23 @@ class Run:
         self.messages: list[dict[str, str]] = []
 
         with self._timed("cache"):
+            version = articles_version()
+            self.page_hints = page_hints(question.hints)  # as in the key, prompt and log
             self.key = answer_key(
                 question=question.text,
                 lang=question.lang,
                 path=question.path,
-                hints=page_hints(question.hints),
+                hints=self.page_hints,
                 model=self.model,
                 prompt_version=PROMPT_VERSION,
-                articles_version=articles_version(),
+                articles_version=version,
             )
             self.cached = get_answer(self.key)
         if self.cached is None:
             with self._timed("retrieval"):
-                self.articles = search(question.text, question.lang, question.path, limit=3)
+                self.articles = search(
+                    question.text, question.lang, question.path, limit=3, version=version
+                )
                 self.outcome.top_score = self.articles[0].score if self.articles else 0.0
             with self._timed("prompt"):
                 self.messages = build_messages(

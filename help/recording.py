@@ -12,7 +12,6 @@ from django.db import DatabaseError
 
 from help import metrics
 from help.models import HelpQuery
-from help.prompt import page_hints
 
 if TYPE_CHECKING:
     from help.pipeline import Run
@@ -39,7 +38,7 @@ def record(run: Run) -> None:
             question=question.text,
             path=question.path[:500],
             lang=question.lang,
-            hints=page_hints(question.hints),
+            hints=run.page_hints,
             answer=outcome.answer,
             source=outcome.source,
             degraded=outcome.degraded,

@@ -69,9 +69,14 @@ _lock = threading.Lock()
 _index: _Index | None = None
 
 
-def search(query: str, lang: str, path: str = "", limit: int = 3) -> list[ScoredArticle]:
-    """The best articles for ``query``, best first: only those sharing a word with it."""
-    languages = _current_index().languages
+def search(
+    query: str, lang: str, path: str = "", limit: int = 3, version: str | None = None
+) -> list[ScoredArticle]:
+    """The best articles for ``query``, best first: only those sharing a word with it.
+
+    ``version``: the articles version when the caller has just read it (one cache read less).
+    """
+    languages = _current_index(version).languages
     language = normalise_language(lang)
     if language not in languages:
         language = "en" if language == "fr" else "fr"
@@ -101,10 +106,12 @@ def search(query: str, lang: str, path: str = "", limit: int = 3) -> list[Scored
     return [replace(articles[at], score=score) for score, at in ranked[:limit]]
 
 
-def snippet(article: ScoredArticle, query: str, length: int = 160) -> str:
+def snippet(
+    article: ScoredArticle, query: str, length: int = 160, version: str | None = None
+) -> str:
     """The article's sentence sharing most words with ``query``, as plain text of at most
     ``length`` characters around its first matching word."""
-    table = _current_index().languages.get(article.language)
+    table = _current_index(version).languages.get(article.language)
     groups = _query_groups(query, article.language, table) if table else []
     wanted = {term for group in groups for term in group}
 
@@ -169,9 +176,10 @@ def _path_boost(path_prefix: str, path: str) -> float:
     return 1 + PATH_BOOST * (len(prefix) + 1) / (len(path.rstrip("/")) + 1) if covered else 1.0
 
 
-def _current_index() -> _Index:
+def _current_index(version: str | None = None) -> _Index:
     global _index
-    version = articles_version()  # read before the rows: a later edit forces another rebuild
+    # Read before the rows: a later edit forces another rebuild.
+    version = version or articles_version()
     index = _index
     if index is None or index.version != version:
         with _lock:

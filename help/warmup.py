@@ -14,7 +14,7 @@ from django.db.models import Count
 
 from help.articles import normalise_language
 from help.conf import help_settings
-from help.health import model_names
+from help.health import find_model
 from help.models import HelpArticle, HelpQuery
 from help.ollama import ModelMissing, get_client
 from help.pipeline import Question, Run
@@ -37,13 +37,12 @@ def warm_model() -> WarmResult:
     """
     client = get_client()
     model = help_settings.OLLAMA_MODEL
-    if model not in model_names(client.tags()):
+    if find_model(client.tags(), model) is None:
         raise ModelMissing(f"{model} is not on the Ollama server")
     started = time.monotonic()
     client.load(timeout=LOAD_TIMEOUT)
     seconds = time.monotonic() - started
-    running = {entry.get("name"): entry for entry in client.ps()}
-    entry: dict[str, Any] = running.get(model) or running.get(f"{model}:latest") or {}
+    entry = find_model(client.ps(), model) or {}
     return WarmResult(model, seconds, bool(entry), entry.get("expires_at", ""))
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 
-from help.articles import normalise_language
+from help.articles import articles_version, normalise_language
 from help.conf import help_settings
 from help.health import health
 from help.http import ApiError, api_view, json_body, server_timing
@@ -106,10 +106,11 @@ def suggest(request: HttpRequest) -> HttpResponse:
         raise ApiError(400, "question_too_long", f"A query has at most {limit} characters.")
     lang = normalise_language(request.GET.get("lang") or getattr(request, "LANGUAGE_CODE", None))
     path = request.GET.get("path", "")[:MAX_PATH_CHARS]
-    articles = search(query, lang, path, limit=SUGGEST_LIMIT) if query else []
+    version = articles_version()  # one read for the search and every snippet
+    articles = search(query, lang, path, limit=SUGGEST_LIMIT, version=version) if query else []
     results = [
-        {"title": article.title, "url": article.url, "snippet": snippet(article, query)}
-        for article in articles
+        {"title": a.title, "url": a.url, "snippet": snippet(a, query, version=version)}
+        for a in articles
     ]
     response = JsonResponse({"results": results})
     response["Cache-Control"] = "private, max-age=60"
