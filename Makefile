@@ -9,7 +9,7 @@ SYSTEM_PACKAGES := redis-server chromium
 
 # One line on the model: answers are degraded (built from the articles) while it is away.
 define OLLAMA_STATUS
-from help.health import health
+from help.ops.health import health
 h = health()
 if h["model_available"]:
     print(f"Ollama: up, {h['model']} available: answers come from the model.")

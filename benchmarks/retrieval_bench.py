@@ -87,8 +87,8 @@ def run(cache: str) -> None:
     from django.db import connection
     from django.test.utils import setup_test_environment
 
-    from help import retrieval
     from help.models import HelpArticle
+    from help.search import index as retrieval
 
     setup_test_environment()
     test_database = connection.creation.create_test_db(verbosity=0)

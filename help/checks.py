@@ -10,8 +10,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.utils.module_loading import import_string
 
-from help.conf import DEFAULTS, help_settings, user_settings
-from help.ratelimit import parse_rate
+from help.conf import DEFAULTS, help_settings, ollama_urls, parse_rate, user_settings
 
 TIMEOUT_SETTINGS = ("OLLAMA_CONNECT_TIMEOUT", "DEADLINE", "TIMEOUT", "BREAKER_RESET")
 # Integers where 0 is meaningful: no retry, no answer cache.
@@ -25,11 +24,6 @@ POSITIVE_INT_SETTINGS = (
     "BREAKER_FAILURES",
 )
 WIDGET_POSITIONS = ("bottom-right", "bottom-left", "top-right", "top-left")
-
-
-def ollama_urls(value: str) -> list[str]:
-    """The comma-separated Ollama base URLs, without trailing slashes."""
-    return [url.strip().rstrip("/") for url in str(value).split(",") if url.strip()]
 
 
 def is_number(value: Any) -> bool:

@@ -1,7 +1,9 @@
-"""The one accessor for the app's settings: ``settings.HELP`` read lazily over DEFAULTS."""
+"""The one accessor for the app's settings: ``settings.HELP`` read lazily over DEFAULTS,
+and the parsers of settings that both the system checks and the running code read."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -53,3 +55,21 @@ def user_settings() -> dict[str, Any]:
 
 
 help_settings = HelpSettings()
+
+
+def ollama_urls(value: str) -> list[str]:
+    """The comma-separated Ollama base URLs, without trailing slashes."""
+    return [url.strip().rstrip("/") for url in str(value).split(",") if url.strip()]
+
+
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_RATE = re.compile(r"^(\d+)/(\d*)([smhd])$")
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """``"30/m"`` -> (30, 60); ``"10/5m"`` -> (10, 300)."""
+    match = _RATE.match(rate)
+    if match is None:
+        raise ValueError(f"not a rate: {rate!r}")
+    count, multiplier, unit = match.groups()
+    return int(count), int(multiplier or 1) * UNITS[unit]

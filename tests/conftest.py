@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 from django.core.cache import caches
 
-from help.cache import safe_cache
-from help.model_call import pool
+from help.answering.pool import pool
+from help.shared_state.safe_cache import safe_cache
 from monchai.settings import cache_settings
 from tests.ollama_standin import OllamaStandin
 from tests.redis_server import RedisServer

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
-from help.checks import check_settings, ollama_urls
+from help.checks import check_settings
+from help.conf import ollama_urls
 
 
 def ids(messages) -> list[str]:

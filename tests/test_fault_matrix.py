@@ -14,7 +14,7 @@ import time
 import pytest
 from django.test import Client
 
-from help.model_call import pool
+from help.answering.pool import pool
 from help.models import HelpQuery
 from tests.conftest import TEST_DEADLINE, TEST_TIMEOUT
 from tests.helpers import make_articles

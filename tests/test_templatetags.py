@@ -10,7 +10,7 @@ from django.template import Context, Template, TemplateSyntaxError
 from django.test import RequestFactory
 from django.utils import translation
 
-from help.articles import articles_version
+from help.search.version import articles_version
 from monchai.models import Client, Cuvee, Quote
 
 pytestmark = pytest.mark.django_db

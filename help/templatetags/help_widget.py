@@ -13,8 +13,9 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from help.articles import articles_version, normalise_language
 from help.conf import help_settings
+from help.search.languages import normalise_language
+from help.search.version import articles_version
 
 register = template.Library()
 

@@ -10,14 +10,15 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 
-from help.articles import articles_version, normalise_language
+from help.answering.pipeline import Question, Run
 from help.conf import help_settings
-from help.health import health
-from help.http import ApiError, api_view, json_body, server_timing
 from help.models import HelpFeedback, HelpQuery
-from help.pipeline import Question, Run
-from help.prometheus import CONTENT_TYPE, exposition
-from help.retrieval import search, snippet
+from help.ops.health import health
+from help.ops.prometheus import CONTENT_TYPE, exposition
+from help.search.index import search, snippet
+from help.search.languages import normalise_language
+from help.search.version import articles_version
+from help.views.decorators import ApiError, api_view, json_body, server_timing
 
 MAX_PATH_CHARS = 500
 MAX_RAW_HINTS_CHARS = 4000
@@ -74,7 +75,7 @@ def _plain(value: str, name: str) -> str:
 
 @api_view(("POST",))
 def ask(request: HttpRequest) -> HttpResponse:
-    run = Run(parse_question(request), stream=False)
+    run = Run.start(parse_question(request), stream=False)
     result = run.result()
     response = JsonResponse(result)
     response["Server-Timing"] = server_timing(result["timings"])
@@ -84,7 +85,7 @@ def ask(request: HttpRequest) -> HttpResponse:
 
 @api_view(("POST",))
 def ask_stream(request: HttpRequest) -> HttpResponse:
-    run = Run(parse_question(request), stream=True)
+    run = Run.start(parse_question(request), stream=True)
     response = StreamingHttpResponse(_ndjson(run.events()), content_type="application/x-ndjson")
     # Only the stages done before the first byte are known when headers leave.
     response["Server-Timing"] = server_timing(run.timings)

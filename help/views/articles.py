@@ -6,9 +6,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 
-from help.articles import article_in_language, normalise_language
-from help.markdown import render_markdown
 from help.models import HelpArticle
+from help.search.languages import normalise_language
+from help.views.markdown import render_markdown
 
 
 def reader_language(request: HttpRequest) -> str:
@@ -29,3 +29,9 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No such help article.")
     context = {"article": article, "body": render_markdown(article.body), "lang": article.language}
     return render(request, "help/article_detail.html", context)
+
+
+def article_in_language(slug: str, language: str) -> HelpArticle | None:
+    """The article in ``language``, else in the other language, else None."""
+    articles = {a.language: a for a in HelpArticle.objects.filter(slug=slug)}
+    return articles.get(language) or next(iter(articles.values()), None)

@@ -8,7 +8,7 @@ import axe_playwright_python
 import pytest
 from playwright.sync_api import expect
 
-from help.text import fold
+from help.search.text import fold
 from tests.browser.widget import Widget
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -8,8 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from help.conf import help_settings
-from help.ollama import ModelMissing, OllamaError
-from help.warmup import most_asked, pre_answer, pull_model, warm_model
+from help.ollama.errors import ModelMissing, OllamaError
+from help.ops.warmup import most_asked, pre_answer, pull_model, warm_model
 
 BAR_WIDTH = 30
 
@@ -50,10 +50,9 @@ class Command(BaseCommand):
             ) from exc
         if not result.loaded:
             raise CommandError(f"{model} answered but is not listed as loaded by /api/ps.")
+        expiry = result.expires_at.isoformat() if result.expires_at else "unknown"
         self.stdout.write(
-            self.style.SUCCESS(
-                f"{model} loaded in {result.seconds:.1f} s, kept until {result.expires_at}."
-            )
+            self.style.SUCCESS(f"{model} loaded in {result.seconds:.1f} s, kept until {expiry}.")
         )
         if questions > 0:
             self._pre_answer(questions)

@@ -40,7 +40,7 @@
     return el("button", { type: "button", class: className, ...attributes }, [text]);
   }
 
-  // Mirror of help.text.fold on the server, so both sides agree on what "the same
+  // Mirror of help.search.text.fold on the server, so both sides agree on what "the same
   // question" is. Python's casefold turns "ß" into "ss" and U+0345 into a Greek iota,
   // and its "combining" test keeps U+034F: the first replacements make up for that.
   function fold(text) {

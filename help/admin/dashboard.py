@@ -1,0 +1,151 @@
+"""The admin dashboard page and its actions; the admin wires them in (help/admin.py).
+
+Every action reports through django.contrib.messages, failures included: an operator
+pressing "warm the model" with Ollama down needs to read why, not a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from help.admin.chart import build_chart
+from help.admin.figures import WINDOWS, figures, window_name
+from help.answering.answer_cache import clear_answers
+from help.ollama.errors import OllamaError
+from help.ops import warmup
+from help.shared_state.safe_cache import safe_cache
+
+if TYPE_CHECKING:
+    from django.contrib.admin import ModelAdmin
+
+logger = logging.getLogger(__name__)
+
+PRE_ANSWER_COUNT = 10
+
+
+def dashboard_view(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
+    if request.method == "POST":
+        action = ACTIONS.get(request.POST.get("action", ""))
+        if action is None:
+            messages.error(request, _("Unknown action."))
+        else:
+            action(request)
+        # Back to the page (and its window) with a GET, so a reload does not act twice.
+        return HttpResponseRedirect(request.get_full_path())
+    window = window_name(request.GET.get("window"))
+    data = figures(window)
+    windows = [(name, _window_label(name)) for name in WINDOWS]
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": _("Help assistant dashboard"),
+        "opts": model_admin.model._meta,
+        "figures": data,
+        "chart": build_chart(data.traffic.buckets) if data.traffic else None,
+        "windows": windows,
+        "window_label": dict(windows)[window],
+        "pre_answer_count": PRE_ANSWER_COUNT,
+    }
+    return TemplateResponse(request, "admin/help/dashboard.html", context)
+
+
+def _window_label(name: str) -> str:
+    return {"1h": _("Last hour"), "24h": _("Last 24 hours"), "7d": _("Last 7 days")}[name]
+
+
+def clear_cache(request: HttpRequest) -> None:
+    try:
+        removed = clear_answers()
+    except Exception as exc:  # any cache backend error means "the cache is down"
+        logger.warning("help: clearing the answer cache failed: %s", exc)
+        messages.error(request, _("The cache is unavailable; nothing was cleared."))
+        return
+    if removed is None:
+        messages.success(request, _("The cache was cleared."))
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "Cleared %(count)d cached answer.", "Cleared %(count)d cached answers.", removed
+            )
+            % {"count": removed},
+        )
+
+
+def warm_model(request: HttpRequest) -> None:
+    try:
+        result = warmup.warm_model()
+    except OllamaError as exc:
+        logger.warning("help: warming the model failed: %s", exc)
+        messages.error(
+            request, _("Could not load the model: %(error)s.") % {"error": _error_text(exc)}
+        )
+        return
+    loaded = {"model": result.model, "seconds": formats.number_format(result.seconds, 1)}
+    if not result.loaded:
+        messages.warning(
+            request,
+            _("%(model)s answered in %(seconds)s s but Ollama does not list it as loaded.")
+            % loaded,
+        )
+        return
+    expiry = _parse_expiry(result.expires_at)
+    if expiry is None:
+        messages.success(request, _("%(model)s loaded in %(seconds)s s.") % loaded)
+    else:
+        messages.success(
+            request,
+            _("%(model)s loaded in %(seconds)s s; it stays loaded until %(expiry)s.")
+            % {**loaded, "expiry": formats.date_format(expiry, "DATETIME_FORMAT")},
+        )
+
+
+def pre_answer(request: HttpRequest) -> None:
+    if not safe_cache.ping():
+        messages.error(request, _("The cache is unavailable; answers cannot be stored."))
+        return
+    questions = warmup.most_asked(PRE_ANSWER_COUNT)
+    sources = warmup.pre_answer(questions)
+    counts = {
+        "model": sources.get("model", 0),
+        "cache": sources.get("cache", 0),
+        "fallback": sources.get("fallback", 0),
+    }
+    text = ngettext(
+        "Pre-answered %(total)d question: %(model)d by the model, "
+        "%(cache)d already cached, %(fallback)d without the model.",
+        "Pre-answered %(total)d questions: %(model)d by the model, "
+        "%(cache)d already cached, %(fallback)d without the model.",
+        len(questions),
+    ) % {"total": len(questions), **counts}
+    level = messages.WARNING if counts["fallback"] else messages.SUCCESS
+    messages.add_message(request, level, text)
+
+
+def _error_text(exc: OllamaError) -> str:
+    return {
+        "unreachable": _("Ollama is unreachable"),
+        "timeout": _("Ollama did not answer in time"),
+        "model_missing": _("the model is not on the Ollama server"),
+        "overloaded": _("Ollama is overloaded"),
+    }.get(exc.kind, exc.kind)
+
+
+def _parse_expiry(moment: datetime | None) -> datetime | None:
+    return timezone.localtime(moment) if moment and timezone.is_aware(moment) else None
+
+
+ACTIONS: dict[str, Callable[[HttpRequest], None]] = {
+    "clear_cache": clear_cache,
+    "warm_model": warm_model,
+    "pre_answer": pre_answer,
+}

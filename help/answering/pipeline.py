@@ -1,0 +1,307 @@
+"""One question in, a stream of events out, under one deadline.
+
+cache -> retrieval -> prompt -> model (single flight, in the background pool), with the
+articles' fallback as soon as the deadline passes or the model fails. Knows nothing of
+HTTP: views turn the events into JSON or NDJSON.
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from help.answering.answer_cache import answer_key, get_answer
+from help.answering.fallback import build_fallback
+from help.answering.pool import DONE, ERROR, TOKEN, ModelCall, start_call
+from help.answering.prompt import PROMPT_VERSION, build_messages, page_hints
+from help.answering.question_log import AnswerRecord, record
+from help.conf import help_settings
+from help.search.index import ScoredArticle, search
+from help.search.version import articles_version
+from help.shared_state import breaker
+from help.shared_state.single_flight import Flight
+
+Event = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    lang: str = "fr"
+    path: str = ""
+    hints: str = ""
+    user_id: int | None = None
+
+
+@dataclass
+class Outcome:
+    """What the user finally got, for the last event and the HelpQuery row."""
+
+    answer: str = ""
+    source: str = ""
+    error_kind: str = ""
+    top_score: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def degraded(self) -> bool:
+        return self.source == "fallback"
+
+
+class Run:
+    """A question being answered. ``Run.start(question)`` does the fast synchronous part
+    (cache lookup, and on a miss retrieval and prompt), so its timings can go in the
+    response headers; ``events()`` then yields the rest. The constructor does no I/O."""
+
+    def __init__(
+        self, question: Question, *, stream: bool, wait: float | None = None, record: bool = True
+    ) -> None:
+        """``wait`` overrides HELP_DEADLINE (warm-up waits for the model); ``record=False``
+        keeps warm-up questions out of the log and the metrics."""
+        self.id = uuid.uuid4()
+        self.question = question
+        self.stream = stream
+        self.record = record
+        self.started = time.monotonic()
+        self.deadline = self.started + float(wait or help_settings.DEADLINE)
+        self.model: str = help_settings.OLLAMA_MODEL
+        self.outcome = Outcome()
+        self.page_hints = ""
+        self.key = ""
+        self.cached: dict[str, Any] | None = None
+        self.articles: list[ScoredArticle] = []
+        self.messages: list[dict[str, str]] = []
+
+    @classmethod
+    def start(
+        cls, question: Question, *, stream: bool, wait: float | None = None, record: bool = True
+    ) -> Run:
+        """A run with its cache lookup done, and on a miss its articles and prompt."""
+        run = cls(question, stream=stream, wait=wait, record=record)
+        with run._timed("cache"):
+            version = articles_version()
+            run.page_hints = page_hints(question.hints)  # as in the key, prompt and log
+            run.key = answer_key(
+                question=question.text,
+                lang=question.lang,
+                path=question.path,
+                hints=run.page_hints,
+                model=run.model,
+                prompt_version=PROMPT_VERSION,
+                articles_version=version,
+            )
+            run.cached = get_answer(run.key)
+        if run.cached is None:
+            with run._timed("retrieval"):
+                run.articles = search(
+                    question.text, question.lang, question.path, limit=3, version=version
+                )
+                run.outcome.top_score = run.articles[0].score if run.articles else 0.0
+            with run._timed("prompt"):
+                run.messages = build_messages(
+                    question=question.text,
+                    lang=question.lang,
+                    path=question.path,
+                    hints=question.hints,
+                    articles=run.articles,
+                )
+        return run
+
+    @property
+    def timings(self) -> dict[str, float]:
+        return self.outcome.timings
+
+    @property
+    def sources(self) -> list[dict[str, str]]:
+        if self.cached is not None:
+            return list(self.cached.get("sources", []))
+        return [{"title": article.title, "url": article.url} for article in self.articles]
+
+    @property
+    def cited_slugs(self) -> list[str]:
+        if self.cached is not None:
+            return list(self.cached.get("slugs", []))
+        return [article.slug for article in self.articles]
+
+    def _timed(self, stage: str) -> _Stage:
+        return _Stage(self.outcome.timings, f"{stage}_ms")
+
+    # -- events --------------------------------------------------------------------------------
+
+    def events(self) -> Iterator[Event]:
+        recorded = False
+        try:
+            yield {"event": "start", "id": str(self.id), "sources": self.sources}
+            if self.cached is not None:
+                self._finish(self.cached["answer"], "cache")
+            else:
+                yield from self._answer_miss()
+            done = self._done_event()
+            # The row exists before the last line leaves, so feedback on it can follow at once.
+            self._record()
+            recorded = True
+            yield done
+        finally:
+            if not recorded:
+                if not self.outcome.source:  # the client went away before the end
+                    self.outcome.source, self.outcome.error_kind = "fallback", "client_gone"
+                self.outcome.timings["total_ms"] = _ms_since(self.started)
+                self._record()
+
+    def _record(self) -> None:
+        if self.record:
+            record(self.answer_record())
+
+    def answer_record(self) -> AnswerRecord:
+        outcome, question = self.outcome, self.question
+        return AnswerRecord(
+            id=self.id,
+            question=question.text,
+            lang=question.lang,
+            path=question.path,
+            hints=self.page_hints,
+            answer=outcome.answer,
+            source=outcome.source,
+            error_kind=outcome.error_kind,
+            model=self.model,
+            top_score=outcome.top_score,
+            cited_slugs=tuple(self.cited_slugs),
+            timings=dict(outcome.timings),
+            user_id=question.user_id,
+        )
+
+    def result(self) -> Event:
+        """The whole answer at once (the JSON endpoint): the ``done`` event plus id and sources."""
+        done: Event = {}
+        for event in self.events():
+            done = event
+        return {
+            "id": str(self.id),
+            "answer": done["answer"],
+            "source": done["source"],
+            "degraded": done["degraded"],
+            "sources": self.sources,
+            "timings": done["timings"],
+        }
+
+    def _answer_miss(self) -> Iterator[Event]:
+        if not breaker.allow_request():
+            yield self._fallback("breaker_open")
+            return
+        flight = Flight(self.key)
+        if not flight.acquire():
+            entry, kind = flight.wait(self.deadline)
+            if entry is not None:
+                self._finish(entry["answer"], "cache")
+                return
+            if not (kind == "leader_lost" and flight.leader):
+                yield self._fallback(kind)
+                return
+        call = start_call(
+            messages=self.messages,
+            flight=flight,
+            entry={"sources": self.sources, "slugs": self.cited_slugs, "model": self.model},
+        )
+        if call is None:
+            flight.fail("busy")
+            yield self._fallback("busy")
+            return
+        yield from self._follow(call)
+
+    def _follow(self, call: ModelCall) -> Iterator[Event]:
+        """Relay the model's tokens; fall back when the deadline passes or the model fails."""
+        tokens = 0
+        while True:
+            if self.stream and tokens:
+                # Streaming has begun: allow a deadline's length between two tokens.
+                wait = float(help_settings.DEADLINE)
+            else:
+                wait = self.deadline - time.monotonic()
+            message = _next(call, wait)
+            if message is None:
+                yield self._fallback("stalled" if tokens else "timeout")
+                if self.stream:
+                    yield from self._upgrade(call)
+                return
+            kind, value = message
+            if kind == TOKEN:
+                if tokens == 0:
+                    self.outcome.timings["first_token_ms"] = _ms_since(self.started)
+                tokens += 1
+                if self.stream:
+                    yield {"event": "token", "text": value}
+            elif kind == DONE:
+                self._model_timings(call)
+                self._finish(value, "model")
+                return
+            else:
+                yield self._fallback(value)
+                return
+
+    def _upgrade(self, call: ModelCall) -> Iterator[Event]:
+        """After a fallback, keep the stream open until the model's answer lands, if it does."""
+        end = self.started + float(help_settings.TIMEOUT)
+        while True:
+            message = _next(call, end - time.monotonic())
+            if message is None or message[0] == ERROR:
+                return
+            if message[0] == DONE:
+                self._model_timings(call)
+                self._finish(message[1], "model")
+                self.outcome.error_kind = ""
+                yield {"event": "upgrade", "answer": message[1]}
+                return
+
+    def _fallback(self, error_kind: str) -> Event:
+        answer = build_fallback(self.articles, self.question.lang)
+        self._finish(answer, "fallback")
+        self.outcome.error_kind = error_kind
+        return {"event": "fallback", "answer": answer, "sources": self.sources}
+
+    def _finish(self, answer: str, source: str) -> None:
+        self.outcome.answer, self.outcome.source = answer, source
+
+    def _model_timings(self, call: ModelCall) -> None:
+        if call.finished_at is not None:
+            self.outcome.timings["model_ms"] = round((call.finished_at - call.started) * 1000, 1)
+
+    def _done_event(self) -> Event:
+        self.outcome.timings["total_ms"] = _ms_since(self.started)
+        return {
+            "event": "done",
+            "answer": self.outcome.answer,
+            "source": self.outcome.source,
+            "degraded": self.outcome.degraded,
+            "timings": dict(self.outcome.timings),
+        }
+
+
+def _next(call: ModelCall, wait: float) -> tuple[str, str] | None:
+    if wait <= 0:
+        try:
+            return call.events.get_nowait()
+        except queue.Empty:
+            return None
+    try:
+        return call.events.get(timeout=wait)
+    except queue.Empty:
+        return None
+
+
+def _ms_since(start: float) -> float:
+    return round((time.monotonic() - start) * 1000, 1)
+
+
+class _Stage:
+    def __init__(self, timings: dict[str, float], name: str) -> None:
+        self.timings, self.name = timings, name
+
+    def __enter__(self) -> None:
+        self.start = time.monotonic()
+
+    def __exit__(self, *exc: object) -> None:
+        self.timings[self.name] = _ms_since(self.start)

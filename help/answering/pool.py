@@ -1,0 +1,121 @@
+"""Model calls in a bounded background pool, so a user's deadline never cancels one.
+
+Closing a connection while Ollama loads a model aborts the load and leaves every later
+request cold, so a call that outlives the user's deadline goes on here until
+``HELP_TIMEOUT``; its answer lands in the cache for the next asker.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from help.answering.answer_cache import store_answer
+from help.conf import help_settings
+from help.ollama.client import get_client
+from help.ollama.errors import OllamaError
+from help.shared_state import breaker
+from help.shared_state.single_flight import Flight
+
+logger = logging.getLogger(__name__)
+
+# Messages put on a call's queue: ("token", text), ("done", answer) or ("error", kind).
+TOKEN, DONE, ERROR = "token", "done", "error"
+
+
+class EmptyAnswer(OllamaError):
+    kind = "empty_answer"
+
+
+@dataclass
+class ModelCall:
+    messages: list[dict[str, str]]
+    flight: Flight
+    entry: dict[str, Any]  # stored with the answer: sources, cited slugs, model
+    events: queue.Queue[tuple[str, str]] = field(default_factory=queue.Queue)
+    started: float = field(default_factory=time.monotonic)
+    finished_at: float | None = None
+
+    def run(self) -> None:
+        pieces: list[str] = []
+        try:
+            for text in get_client().chat(self.messages, budget=float(help_settings.TIMEOUT)):
+                pieces.append(text)
+                self.events.put((TOKEN, text))
+            answer = "".join(pieces).strip()
+            if not answer:
+                raise EmptyAnswer("the model answered nothing")
+        except OllamaError as exc:
+            self._fail(exc.kind, exc)
+            return
+        except Exception as exc:  # a bug here must still end the user's wait
+            logger.exception("help: unexpected error in a model call")
+            self._fail("internal", exc)
+            return
+        finally:
+            self.finished_at = time.monotonic()
+        store_answer(self.flight.key, {**self.entry, "answer": answer})
+        breaker.record_success()
+        self.flight.release()
+        self.events.put((DONE, answer))
+
+    def _fail(self, kind: str, exc: Exception) -> None:
+        logger.warning("help: model call failed (%s): %s", kind, exc)
+        breaker.record_failure()
+        self.flight.fail(kind)
+        self.events.put((ERROR, kind))
+
+
+class _Pool:
+    """A thread pool that refuses work past its size instead of queueing it without end."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+        self._size = 0
+        self._in_flight = 0
+
+    def submit(self, call: ModelCall) -> bool:
+        size = int(help_settings.HTTP_POOL_SIZE)
+        with self._lock:
+            if self._executor is None or self._size != size:
+                self._executor = ThreadPoolExecutor(size, thread_name_prefix="help-model")
+                self._size = size
+            if self._in_flight >= size:
+                return False
+            self._in_flight += 1
+            executor = self._executor
+        executor.submit(self._run, call)
+        return True
+
+    def _run(self, call: ModelCall) -> None:
+        try:
+            call.run()
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until no call is running (tests and benchmarks); False on timeout."""
+        end = time.monotonic() + timeout
+        while self._in_flight and time.monotonic() < end:
+            time.sleep(0.01)
+        return not self._in_flight
+
+
+pool = _Pool()
+
+
+def start_call(**kwargs: Any) -> ModelCall | None:
+    """Start a model call in the background; None when the pool is full."""
+    call = ModelCall(**kwargs)
+    return call if pool.submit(call) else None

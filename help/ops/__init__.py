@@ -1,0 +1,1 @@
+"""Operations: the Ollama probe, health, warm-up and the Prometheus exposition."""

@@ -1,0 +1,86 @@
+"""Getting the assistant ready: load the model as the hot path will use it, pre-answer.
+
+Shared by ``manage.py warm_ollama`` and the admin dashboard's actions.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count
+
+from help.answering.pipeline import Question, Run
+from help.conf import help_settings
+from help.models import HelpArticle, HelpQuery
+from help.ollama.client import get_client
+from help.ollama.errors import ModelMissing
+from help.ops.probe import OllamaState, read_ollama_state
+from help.search.languages import normalise_language
+
+LOAD_TIMEOUT = 600.0
+STATE_TIMEOUT = 2.0
+
+
+@dataclass(frozen=True)
+class WarmResult:
+    model: str
+    seconds: float
+    loaded: bool
+    expires_at: datetime | None
+
+
+def warm_model() -> WarmResult:
+    """Load the model with the hot path's options and keep-alive, then check ``/api/ps``.
+
+    Raises the client's errors (OllamaUnreachable, ModelMissing...) for the caller to report.
+    """
+    model = help_settings.OLLAMA_MODEL
+    if not read_ollama_state(OllamaState(model), STATE_TIMEOUT).available:
+        raise ModelMissing(f"{model} is not on the Ollama server")
+    started = time.monotonic()
+    get_client().load(timeout=LOAD_TIMEOUT)
+    seconds = time.monotonic() - started
+    state = read_ollama_state(OllamaState(model), STATE_TIMEOUT)
+    return WarmResult(model, seconds, state.loaded, state.expires_at)
+
+
+def pull_model() -> Iterator[dict[str, Any]]:
+    yield from get_client().pull()
+
+
+def most_asked(limit: int) -> list[Question]:
+    """The most asked questions; on a new site, one canonical question per article."""
+    rows = (
+        HelpQuery.objects.values("question", "lang", "path", "hints")
+        .annotate(times=Count("id"))
+        .order_by("-times", "question")[:limit]
+    )
+    questions = [Question(row["question"], row["lang"], row["path"], row["hints"]) for row in rows]
+    if questions:
+        return questions
+    articles = HelpArticle.objects.order_by("language", "title")[:limit]
+    return [
+        Question(article.title, normalise_language(article.language), article.path_prefix)
+        for article in articles
+    ]
+
+
+def pre_answer(
+    questions: list[Question], progress: Callable[[int, Question, str], None] | None = None
+) -> dict[str, int]:
+    """Answer each question into the cache, waiting for the model up to HELP_TIMEOUT.
+
+    Returns how many answers came from each source ("cache" means already warm).
+    """
+    sources: dict[str, int] = {}
+    for index, question in enumerate(questions, start=1):
+        run = Run.start(question, stream=False, wait=float(help_settings.TIMEOUT), record=False)
+        source = run.result()["source"]
+        sources[source] = sources.get(source, 0) + 1
+        if progress is not None:
+            progress(index, question, source)
+    return sources

@@ -1,0 +1,1 @@
+"""Search over the help articles: text folding, word forms, the index and the articles version."""

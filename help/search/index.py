@@ -1,0 +1,254 @@
+"""Finding the help articles that answer a question: BM25 over an in-memory index.
+
+Each process indexes every article, by language, and rebuilds the index on the first search
+after ``articles_version()`` changes. Terms are stems (``help.search.word_forms``) and pairs
+of stems, so "log in" prefers the article saying "log in" to those saying "log out", "logging in".
+
+Title and body are scored apart and added, a title match weighing ``TITLE_WEIGHT`` body
+matches. The sum is divided by what every query word (and word pair found in some article)
+once in the title and often in the body would get, so a score runs from 0 to about 1: the
+idf-weighted share of the question an article covers, a word counting about 0.6 of its
+share when in the title only, 0.2 to 0.4 in the body only, and nothing when no article
+has it. The page boost then multiplies the score by up to ``1 + PATH_BOOST``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from bisect import bisect_left
+from collections import Counter, defaultdict
+from dataclasses import dataclass, replace
+
+from help.models import HelpArticle
+from help.search.languages import normalise_language
+from help.search.text import plain_text
+from help.search.version import articles_version
+from help.search.word_forms import content_words, stem
+
+K1 = 1.2
+B = 0.75
+TITLE_WEIGHT = 3.0
+PAIR_WEIGHT = 1.0  # a pair of adjacent query words found together, besides each word
+PREFIX_WEIGHT = 0.8  # an indexed word that the last query word only begins
+MIN_PREFIX = 3  # a shorter last word is not taken as the start of longer ones
+PATH_BOOST = 0.5  # the article documenting exactly the current page scores x1.5
+# Under this top score no article really answers: most of the question is missing from all.
+MIN_SCORE = 0.15
+
+_LIST_MARKER = re.compile(r"^(?:[-*+]|\d+[.)])\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+
+
+@dataclass(frozen=True)
+class ScoredArticle:
+    slug: str
+    title: str
+    language: str
+    url: str
+    path_prefix: str
+    body: str
+    score: float
+
+
+@dataclass(frozen=True)
+class _LanguageIndex:
+    articles: list[ScoredArticle]
+    postings: dict[str, list[tuple[int, float]]]  # term -> (article position, weight)
+    idf: dict[str, float]
+    unknown_idf: float
+    words: list[str]  # every indexed word, sorted, for prefix matching
+
+
+@dataclass(frozen=True)
+class _Index:
+    version: str
+    languages: dict[str, _LanguageIndex]
+
+
+_lock = threading.Lock()
+_index: _Index | None = None
+
+
+def search(
+    query: str, lang: str, path: str = "", limit: int = 3, version: str | None = None
+) -> list[ScoredArticle]:
+    """The best articles for ``query``, best first: only those sharing a word with it.
+
+    ``version``: the articles version when the caller has just read it (one cache read less).
+    """
+    languages = _current_index(version).languages
+    language = normalise_language(lang)
+    if language not in languages:
+        language = "en" if language == "fr" else "fr"
+    table = languages.get(language)
+    groups = _query_groups(query, language, table) if table else []
+    if not table or not groups:
+        return []
+    best_possible = 0.0
+    scores: defaultdict[int, float] = defaultdict(float)
+    for group in groups:
+        known = [table.idf[term] * factor for term, factor in group.items() if term in table.idf]
+        best_possible += max(known, default=table.unknown_idf) * (TITLE_WEIGHT + K1 + 1)
+        best: dict[int, float] = {}
+        for term, factor in group.items():
+            for position, weight in table.postings.get(term, ()):
+                best[position] = max(best.get(position, 0.0), weight * factor)
+        for position, weight in best.items():
+            scores[position] += weight
+    articles = table.articles
+    ranked = sorted(
+        (
+            (score / best_possible * _path_boost(articles[at].path_prefix, path), at)
+            for at, score in scores.items()
+        ),
+        key=lambda pair: (-pair[0], articles[pair[1]].title),
+    )
+    return [replace(articles[at], score=score) for score, at in ranked[:limit]]
+
+
+def snippet(
+    article: ScoredArticle, query: str, length: int = 160, version: str | None = None
+) -> str:
+    """The article's sentence sharing most words with ``query``, as plain text of at most
+    ``length`` characters around its first matching word."""
+    table = _current_index(version).languages.get(article.language)
+    groups = _query_groups(query, article.language, table) if table else []
+    wanted = {term for group in groups for term in group}
+
+    def matches(word: str) -> bool:
+        return stem(word, article.language) in wanted
+
+    best, best_hits = "", -1
+    for line in plain_text(article.body).splitlines():
+        for sentence in _SENTENCE_END.split(_LIST_MARKER.sub("", line)):
+            hits = len({stem(word, article.language) for word in content_words(sentence)} & wanted)
+            if hits > best_hits:
+                best, best_hits = sentence, hits
+    if len(best) <= length:
+        return best
+    tokens = re.finditer(r"\S+", best)
+    first = next(
+        (token.start() for token in tokens if any(map(matches, content_words(token[0])))), 0
+    )
+    start = best.rfind(" ", 0, max(first - length // 4, 0)) + 1
+    end = start + length - 2  # room for two ellipses
+    if end < len(best) and best.rfind(" ", start, end) > start:
+        end = best.rfind(" ", start, end)
+    return ("…" if start else "") + best[start:end].strip() + ("…" if end < len(best) else "")
+
+
+def _query_groups(query: str, language: str, table: _LanguageIndex) -> list[dict[str, float]]:
+    """What to look for: per query word, then per known pair of adjacent words, a group of
+    alternative terms ``{term: factor}``; an article scores its best term of each group.
+
+    The last word may be unfinished (search as you type): its group also holds the stems of
+    the indexed words it begins, and a known stem that it begins with plus up to two letters
+    ("crea" -> "cr" of "creer").
+    """
+    query_words = content_words(query)
+    stems = [stem(word, language) for word in query_words]
+    groups = {term: {term: 1.0} for term in stems}
+    last = query_words[-1] if query_words else ""
+    if len(last) >= MIN_PREFIX:
+        group = groups[stems[-1]]
+        for size in range(max(len(last) - 2, 2), len(last) + 1):
+            if last[:size] in table.idf:
+                group.setdefault(last[:size], PREFIX_WEIGHT)
+        position = bisect_left(table.words, last)
+        while position < len(table.words) and table.words[position].startswith(last):
+            group.setdefault(stem(table.words[position], language), PREFIX_WEIGHT)
+            position += 1
+    pairs = dict.fromkeys(
+        f"{first} {second}" for first, second in zip(stems, stems[1:], strict=False)
+    )
+    return [*groups.values(), *({pair: PAIR_WEIGHT} for pair in pairs if pair in table.idf)]
+
+
+def _path_boost(path_prefix: str, path: str) -> float:
+    """``1 + PATH_BOOST`` scaled by how much of ``path`` the prefix covers; 1 if it does not.
+
+    ``/clients/`` covers ``/clients/``, ``/clients`` and ``/clients/12/``; ``/`` only ``/``.
+    """
+    prefix = path_prefix.rstrip("/")
+    covered = (
+        path.startswith(prefix + "/") or path == prefix if prefix else path_prefix == path == "/"
+    )
+    return 1 + PATH_BOOST * (len(prefix) + 1) / (len(path.rstrip("/")) + 1) if covered else 1.0
+
+
+def _current_index(version: str | None = None) -> _Index:
+    global _index
+    # Read before the rows: a later edit forces another rebuild.
+    version = version or articles_version()
+    index = _index
+    if index is None or index.version != version:
+        with _lock:
+            if _index is None or _index.version != version:
+                _index = _build_index(version)
+            index = _index
+    return index
+
+
+def _build_index(version: str) -> _Index:
+    by_language: defaultdict[str, list[HelpArticle]] = defaultdict(list)
+    for article in HelpArticle.objects.order_by("pk"):
+        by_language[article.language].append(article)
+    return _Index(
+        version, {lang: _index_language(lang, found) for lang, found in by_language.items()}
+    )
+
+
+def _index_language(language: str, articles: list[HelpArticle]) -> _LanguageIndex:
+    vocabulary: set[str] = set()
+    fields: list[tuple[list[str], list[str]]] = []  # (title, body) stems of each article
+    for article in articles:
+        title, body = (content_words(text) for text in (article.title, plain_text(article.body)))
+        vocabulary.update(title, body)
+        title, body = ([stem(word, language) for word in field] for field in (title, body))
+        fields.append((title, body))
+    count = len(articles)
+    average_title, average_body = (
+        sum(len(field[side]) for field in fields) / count or 1.0 for side in (0, 1)
+    )
+    counted = [(_term_counts(title), _term_counts(body)) for title, body in fields]
+    document_frequency = Counter(term for title, body in counted for term in title.keys() | body)
+    idf = {term: _idf(count, found) for term, found in document_frequency.items()}
+    postings: defaultdict[str, list[tuple[int, float]]] = defaultdict(list)
+    for position, (title, body) in enumerate(counted):
+        title_norm = K1 * (1 - B + B * len(fields[position][0]) / average_title)
+        body_norm = K1 * (1 - B + B * len(fields[position][1]) / average_body)
+        saturated = {term: found / (found + body_norm) for term, found in body.items()}
+        for term, found in title.items():
+            saturated[term] = saturated.get(term, 0.0) + TITLE_WEIGHT * found / (found + title_norm)
+        for term, weight in saturated.items():
+            postings[term].append((position, idf[term] * (K1 + 1) * weight))
+    return _LanguageIndex(
+        articles=[
+            ScoredArticle(
+                slug=article.slug,
+                title=article.title,
+                language=article.language,
+                url=article.get_absolute_url(),
+                path_prefix=article.path_prefix,
+                body=article.body,
+                score=0.0,
+            )
+            for article in articles
+        ],
+        postings=dict(postings),
+        idf=idf,
+        unknown_idf=_idf(count, 0),
+        words=sorted(vocabulary),
+    )
+
+
+def _term_counts(stems: list[str]) -> Counter[str]:
+    """Each stem, and each pair of stems at most one word apart, with its occurrences."""
+    pairs = [*zip(stems, stems[1:], strict=False), *zip(stems, stems[2:], strict=False)]
+    return Counter(stems) + Counter(f"{first} {second}" for first, second in pairs)
+
+
+def _idf(count: int, found: int) -> float:
+    return math.log(1 + (count - found + 0.5) / (found + 0.5))
