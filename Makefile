@@ -61,12 +61,16 @@ system-deps:
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# A model change without its migration fails here (the demo's settings need DJANGO_DEBUG
+# or a secret key; DEBUG changes nothing in the models).
 test: $(VENV)/.dev system-deps lint
+	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
 
 clean:

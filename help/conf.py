@@ -8,6 +8,9 @@ from typing import Any
 
 from django.conf import settings
 
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}  # of a rate limit: "30/m", "10/5m"
+_RATE = re.compile(r"^(\d+)/(\d*)([smhd])$")
+
 DEFAULTS: dict[str, Any] = {
     "OLLAMA_URL": "http://127.0.0.1:11434",
     "OLLAMA_MODEL": "phi3:mini",
@@ -60,10 +63,6 @@ help_settings = HelpSettings()
 def ollama_urls(value: str) -> list[str]:
     """The comma-separated Ollama base URLs, without trailing slashes."""
     return [url.strip().rstrip("/") for url in str(value).split(",") if url.strip()]
-
-
-UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_RATE = re.compile(r"^(\d+)/(\d*)([smhd])$")
 
 
 def parse_rate(rate: str) -> tuple[int, int]:

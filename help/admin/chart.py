@@ -103,7 +103,7 @@ def nice_ceiling(value: float) -> float:
     """The smallest of 1, 2, 5 times a power of ten at or above ``value`` (at least 2)."""
     if value <= 2:
         return 2
-    power = 10 ** math.floor(math.log10(value))
+    power: float = 10 ** math.floor(math.log10(value))  # int ** int is typed Any
     return next(m * power for m in (1, 2, 5, 10) if m * power >= value)
 
 

@@ -28,12 +28,14 @@ from help.shared_state.safe_cache import safe_cache
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
 
+    from help.models import HelpDashboard
+
 logger = logging.getLogger(__name__)
 
 PRE_ANSWER_COUNT = 10
 
 
-def dashboard_view(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
+def dashboard_view(request: HttpRequest, model_admin: ModelAdmin[HelpDashboard]) -> HttpResponse:
     if request.method == "POST":
         action = ACTIONS.get(request.POST.get("action", ""))
         if action is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TypedDict
 
 from django.db.models import Count, Max, Q
 from django.utils import timezone
@@ -50,6 +50,14 @@ class Traffic:
         return self.window.fallback_rate * 100
 
 
+class CoverageGap(TypedDict):
+    question: str
+    lang: str
+    times: int
+    best: float  # the best article score among the non-cached answers
+    last_path: str
+
+
 @dataclass(frozen=True)
 class Figures:
     window: str
@@ -58,7 +66,7 @@ class Figures:
     traffic: Traffic | None  # None when the cache holding the metrics is down
     breaker: str
     ollama: OllamaState
-    gaps: list[dict[str, Any]]
+    gaps: list[CoverageGap]
     unhelpful: list[HelpFeedback]
     feedback_count: int
     unhelpful_count: int
@@ -113,7 +121,7 @@ def format_ms(value: float | None) -> str:
     return f"{value:.0f} ms" if value < 1000 else f"{value / 1000:g} s"
 
 
-def coverage_gaps(since: datetime) -> list[dict[str, Any]]:
+def coverage_gaps(since: datetime) -> list[CoverageGap]:
     """Frequent questions whose best article scored under MIN_SCORE.
 
     Cache hits skip retrieval (their score is 0), so the best score is taken over the others;

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -17,6 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from help.admin.dashboard import dashboard_view
 from help.models import HelpArticle, HelpDashboard, HelpFeedback, HelpQuery
 from help.views.markdown import render_markdown
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 CITED_LIMIT = 20
 ADMIN_MEDIA = {"all": ["help/admin.css"]}
@@ -41,7 +44,9 @@ class ValuesFilter(admin.SimpleListFilter):
     field = ""
     BLANK = "-"
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, StrOrPromise]]:
         values = (
             model_admin.get_queryset(request)
             .order_by(self.field)
@@ -50,7 +55,7 @@ class ValuesFilter(admin.SimpleListFilter):
         )
         return [(value or self.BLANK, value or _("(none)")) for value in values]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = self.value()
         if value is None:
             return queryset
@@ -79,10 +84,10 @@ class HelpArticleAdmin(admin.ModelAdmin):
     class Media:
         css = ADMIN_MEDIA
 
-    def get_fields(self, request: HttpRequest, obj: HelpArticle | None = None) -> list[str]:
-        fields = ["title", "slug", "language", "path_prefix", "body", "updated_at"]
+    def get_fields(self, request: HttpRequest, obj: HelpArticle | None = None) -> tuple[str, ...]:
+        fields = ("title", "slug", "language", "path_prefix", "body", "updated_at")
         # A new article has nothing to preview and no question has cited it yet.
-        return fields if obj is None else [*fields, "preview", "cited_by"]
+        return fields if obj is None else (*fields, "preview", "cited_by")
 
     @admin.display(description=_("preview"))
     def preview(self, article: HelpArticle) -> SafeString:
@@ -109,7 +114,7 @@ class HelpArticleAdmin(admin.ModelAdmin):
 
 class FeedbackInline(ReadOnlyMixin, admin.TabularInline):
     model = HelpFeedback
-    fields = ["created_at", "helpful", "comment"]
+    fields = ("created_at", "helpful", "comment")
     readonly_fields = fields
     extra = 0
 

@@ -58,6 +58,7 @@ def clear_answers() -> int | None:
     """
     backend = safe_cache.backend
     if hasattr(backend, "delete_pattern"):
-        return backend.delete_pattern(f"{ANSWER_PREFIX}*")
+        removed: int = backend.delete_pattern(f"{ANSWER_PREFIX}*")
+        return removed
     backend.clear()
     return None

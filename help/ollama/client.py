@@ -192,13 +192,16 @@ class OllamaClient:
     # -- state and warm-up ---------------------------------------------------------------------
 
     def version(self, timeout: float = 2.0) -> str:
-        return self._get_json("/api/version", timeout).get("version", "")
+        version: str = self._get_json("/api/version", timeout).get("version", "")
+        return version
 
     def tags(self, timeout: float = 2.0) -> list[dict[str, Any]]:
-        return self._get_json("/api/tags", timeout).get("models", [])
+        models: list[dict[str, Any]] = self._get_json("/api/tags", timeout).get("models", [])
+        return models
 
     def ps(self, timeout: float = 2.0) -> list[dict[str, Any]]:
-        return self._get_json("/api/ps", timeout).get("models", [])
+        models: list[dict[str, Any]] = self._get_json("/api/ps", timeout).get("models", [])
+        return models
 
     def load(self, timeout: float = 300.0) -> dict[str, Any]:
         """Load the model with the hot path's options and keep-alive; returns Ollama's stats.
@@ -209,9 +212,10 @@ class OllamaClient:
         response = self._post_with_retries("/api/chat", payload, time.monotonic() + timeout)
         with response:
             try:
-                return response.json()
+                stats: dict[str, Any] = response.json()
             except ValueError as exc:
                 raise BadResponse("the load answer is not JSON") from exc
+            return stats
 
     def pull(self, timeout: float = 3600.0) -> Iterator[dict[str, Any]]:
         """Pull the model, yielding Ollama's progress lines (status, total, completed)."""

@@ -61,8 +61,8 @@ def status_error(host: str, response: requests.Response) -> OllamaError:
 
 
 def root_cause(exc: BaseException) -> str:
-    while exc.__cause__ is not None or exc.__context__ is not None:
-        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    while (parent := exc.__cause__ or exc.__context__) is not None:
+        exc = parent
     return f"{exc.__class__.__name__}: {exc}"[:200]
 
 

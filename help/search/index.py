@@ -216,11 +216,11 @@ def _index_language(language: str, articles: list[HelpArticle]) -> _LanguageInde
     document_frequency = Counter(term for title, body in counted for term in title.keys() | body)
     idf = {term: _idf(count, found) for term, found in document_frequency.items()}
     postings: defaultdict[str, list[tuple[int, float]]] = defaultdict(list)
-    for position, (title, body) in enumerate(counted):
+    for position, (title_counts, body_counts) in enumerate(counted):
         title_norm = K1 * (1 - B + B * len(fields[position][0]) / average_title)
         body_norm = K1 * (1 - B + B * len(fields[position][1]) / average_body)
-        saturated = {term: found / (found + body_norm) for term, found in body.items()}
-        for term, found in title.items():
+        saturated = {term: found / (found + body_norm) for term, found in body_counts.items()}
+        for term, found in title_counts.items():
             saturated[term] = saturated.get(term, 0.0) + TITLE_WEIGHT * found / (found + title_norm)
         for term, weight in saturated.items():
             postings[term].append((position, idf[term] * (K1 + 1) * weight))

@@ -24,7 +24,7 @@ def articles_version() -> str:
     """
     cache = caches[help_settings.CACHE_ALIAS]
     try:
-        version = cache.get(VERSION_KEY)
+        version: str | None = cache.get(VERSION_KEY)
     except Exception:  # a cache outage must not break pages
         logger.warning("help: cache unavailable reading the articles version", exc_info=True)
         return compute_articles_version()

@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
 
 from help.conf import help_settings
 
@@ -30,7 +31,7 @@ class SafeCache:
         self._lock = threading.Lock()
 
     @property
-    def backend(self) -> Any:
+    def backend(self) -> BaseCache:
         return caches[help_settings.CACHE_ALIAS]
 
     @property
@@ -66,13 +67,15 @@ class SafeCache:
 
     def add(self, key: str, value: Any, timeout: float | None) -> bool | None:
         """True when stored, False when the key exists, None when the cache is down."""
-        return self._call("add", None, key, value, timeout)
+        stored: bool | None = self._call("add", None, key, value, timeout)
+        return stored
 
     def delete(self, key: str) -> None:
         self._call("delete", None, key)
 
     def get_many(self, keys: list[str]) -> dict[str, Any]:
-        return self._call("get_many", {}, keys)
+        found: dict[str, Any] = self._call("get_many", {}, keys)
+        return found
 
     def incr(self, key: str, timeout: float | None, amount: int = 1) -> int | None:
         """Increment a counter that expires ``timeout`` seconds after its creation."""
@@ -106,7 +109,7 @@ class SafeCache:
             self._down_until = 0.0
 
 
-def _incr_many(backend: Any, increments: list[tuple[str, int, float | None]]) -> list[int]:
+def _incr_many(backend: BaseCache, increments: list[tuple[str, int, float | None]]) -> list[int]:
     client = getattr(backend, "client", None)
     if client is not None and hasattr(client, "get_client"):  # django-redis: one pipeline
         pipe = client.get_client(write=True).pipeline(transaction=False)

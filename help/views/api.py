@@ -84,7 +84,7 @@ def ask(request: HttpRequest) -> HttpResponse:
 
 
 @api_view(("POST",))
-def ask_stream(request: HttpRequest) -> HttpResponse:
+def ask_stream(request: HttpRequest) -> StreamingHttpResponse:
     run = Run.start(parse_question(request), stream=True)
     response = StreamingHttpResponse(_ndjson(run.events()), content_type="application/x-ndjson")
     # Only the stages done before the first byte are known when headers leave.

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.module_loading import import_string
 from django.views.decorators.csrf import csrf_exempt
@@ -17,11 +17,13 @@ from django.views.decorators.csrf import csrf_exempt
 from help.conf import help_settings
 from help.shared_state.rate_limits import retry_after
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, headers: dict | None = None) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
         self.headers = headers or {}
@@ -50,14 +52,14 @@ def api_view(methods: tuple[str, ...], *, for_askers: bool = True) -> Callable[[
 
     def decorator(view: View) -> View:
         @functools.wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             started = time.monotonic()
             response = _answer(request, *args, **kwargs)
             if not response.has_header("Server-Timing"):
                 response["Server-Timing"] = f"total;dur={(time.monotonic() - started) * 1000:.1f}"
             return response
 
-        def _answer(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def _answer(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if request.method not in methods:
                 return error_response(
                     405,
