@@ -87,7 +87,7 @@ class LoadedModels:
     """Which models are in memory, until when, with reference counts like Ollama's scheduler."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._slots: dict[str, _Slot] = {}
 
     def acquire(
@@ -113,6 +113,7 @@ class LoadedModels:
             slot.expires_at = _expiry(time.time(), keep_alive)
             if keep_alive == 0 and slot.busy <= 0:
                 del self._slots[name]
+            self._lock.notify_all()
 
     def is_loaded(self, name: str) -> bool:
         with self._lock:
@@ -125,8 +126,11 @@ class LoadedModels:
             now = time.time()
             return {name: s.expires_at for name, s in self._slots.items() if s.alive(now)}
 
-    def unload(self, name: str | None = None) -> None:
+    def unload(self, name: str | None = None, wait: float = 1.0) -> None:
+        """Forget idle models. A request whose answer was just sent still holds its model
+        for an instant (it is released after the last byte): wait up to ``wait`` for that."""
         with self._lock:
+            self._lock.wait_for(lambda: not any(s.busy for s in self._slots.values()), wait)
             for key in [name] if name is not None else list(self._slots):
                 slot = self._slots.get(key)
                 if slot is not None and not slot.busy:
