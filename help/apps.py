@@ -13,7 +13,7 @@ class HelpConfig(AppConfig):
     def ready(self) -> None:
         from help import checks  # noqa: F401  (registers the system checks)
         from help.models import HelpArticle
-        from help.search.version import forget_articles_version
+        from help.search.version import bump_articles_version
 
-        post_save.connect(forget_articles_version, HelpArticle, dispatch_uid="help-article-saved")
-        post_delete.connect(forget_articles_version, HelpArticle, dispatch_uid="help-article-gone")
+        post_save.connect(bump_articles_version, HelpArticle, dispatch_uid="help-article-saved")
+        post_delete.connect(bump_articles_version, HelpArticle, dispatch_uid="help-article-gone")

@@ -22,8 +22,10 @@ POSITIVE_INT_SETTINGS = (
     "MAX_QUESTION_CHARS",
     "MAX_BODY_BYTES",
     "BREAKER_FAILURES",
+    "QUERY_RETENTION_DAYS",
 )
 WIDGET_POSITIONS = ("bottom-right", "bottom-left", "top-right", "top-left")
+RATE_SETTINGS = ("RATE_LIMIT", "SUGGEST_RATE_LIMIT")
 
 
 def is_number(value: Any) -> bool:
@@ -146,20 +148,22 @@ def check_cache_alias() -> list[CheckMessage]:
 
 
 def check_rate_limit() -> list[CheckMessage]:
-    value = help_settings.RATE_LIMIT
-    try:
-        count, _ = parse_rate(value)
-    except (TypeError, ValueError):
-        count = 0
-    if count > 0:
-        return []
-    return [
-        Error(
-            f"HELP['RATE_LIMIT'] must look like '30/m' (a positive count per s, m, h or d), "
-            f"got {value!r}.",
-            id="help.E006",
-        )
-    ]
+    errors: list[CheckMessage] = []
+    for name in RATE_SETTINGS:
+        value = getattr(help_settings, name)
+        try:
+            count, _ = parse_rate(value)
+        except (TypeError, ValueError):
+            count = 0
+        if count <= 0:
+            errors.append(
+                Error(
+                    f"HELP[{name!r}] must look like '30/m' (a positive count per s, m, h or d), "
+                    f"got {value!r}.",
+                    id="help.E006",
+                )
+            )
+    return errors
 
 
 def check_permission() -> list[CheckMessage]:

@@ -27,6 +27,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_DOCS_CHARS": 600,
     "MAX_QUESTION_CHARS": 500,
     "RATE_LIMIT": "30/m",
+    "SUGGEST_RATE_LIMIT": "120/m",
     "METRICS_TOKEN": "",
     "CACHE_ALIAS": "default",
     "PERMISSION": "help.permissions.allow_all",
@@ -35,6 +36,7 @@ DEFAULTS: dict[str, Any] = {
     "BREAKER_FAILURES": 3,
     "BREAKER_RESET": 30.0,
     "MAX_BODY_BYTES": 16384,
+    "QUERY_RETENTION_DAYS": 90,
 }
 
 

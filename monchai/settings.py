@@ -99,6 +99,14 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several threads and processes write (answers, feedback, the admin): with WAL readers
+    # never wait for a writer, and a writer waits its turn instead of "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "timeout": 5,
+        "transaction_mode": "IMMEDIATE",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
@@ -181,7 +189,9 @@ HELP = {
     "MAX_DOCS_CHARS": env_number("HELP_MAX_DOCS_CHARS", "600", int),
     "MAX_QUESTION_CHARS": env_number("HELP_MAX_QUESTION_CHARS", "500", int),
     "RATE_LIMIT": os.environ.get("HELP_RATE_LIMIT", "30/m"),
+    "SUGGEST_RATE_LIMIT": os.environ.get("HELP_SUGGEST_RATE_LIMIT", "120/m"),
     "METRICS_TOKEN": os.environ.get("HELP_METRICS_TOKEN", ""),
+    "QUERY_RETENTION_DAYS": env_number("HELP_QUERY_RETENTION_DAYS", "90", int),
 }
 
 LOGGING = {

@@ -6,10 +6,16 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import redis
+
+# Commands redis-py sends when it opens a connection.
+SETUP = frozenset({"HELLO", "CLIENT", "SELECT", "AUTH"})
 
 
 def free_port() -> int:
@@ -73,6 +79,47 @@ class RedisServer:
 
     def flush(self) -> None:
         redis.Redis.from_url(self.url, socket_timeout=1).flushall()
+
+    def pause(self, milliseconds: int) -> None:
+        """Freeze every client for a while, as a stopped or overloaded Redis would."""
+        redis.Redis.from_url(self.url, socket_timeout=1).execute_command(
+            "CLIENT", "PAUSE", milliseconds, "ALL"
+        )
+
+    def unpause(self) -> None:
+        # Long enough to outlast a pause that would still hold the new connection's set-up.
+        redis.Redis.from_url(self.url, socket_timeout=10).execute_command("CLIENT", "UNPAUSE")
+
+    @contextmanager
+    def monitor(self) -> Iterator[Callable[[], list[list[str]]]]:
+        """The commands the server runs inside the block, as ``[NAME, arg, ...]`` lists
+        (MONITOR's view: what really reached Redis, whichever client sent it)."""
+        end = "help-tests-monitor-end"
+        commands: list[list[str]] = []
+        client = redis.Redis.from_url(self.url, socket_timeout=5)
+        with client.monitor() as monitor:
+            reader_ready = threading.Event()
+
+            def read() -> None:
+                reader_ready.set()
+                while True:
+                    seen = monitor.next_command()
+                    words = seen["command"].split()
+                    if words[:2] == ["ECHO", end]:
+                        return
+                    # Left out: what a script runs inside Redis, and connection set-up.
+                    if seen.get("client_type") != "lua" and words[0].upper() not in SETUP:
+                        commands.append([words[0].upper(), *words[1:]])
+
+            thread = threading.Thread(target=read, daemon=True)
+            thread.start()
+            reader_ready.wait()
+            time.sleep(0.05)
+            try:
+                yield lambda: list(commands)
+            finally:
+                redis.Redis.from_url(self.url, socket_timeout=1).echo(end)
+                thread.join(5)
 
     def close(self) -> None:
         self.stop()

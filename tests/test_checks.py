@@ -81,6 +81,19 @@ def test_malformed_rate_limit_is_e006(value):
         assert ids(check_settings()) == ["help.E006"]
 
 
+@pytest.mark.parametrize("value", ["120", "120/minute", "0/m", "x/m", 120, None])
+def test_malformed_suggest_rate_limit_is_e006(value):
+    with override_settings(HELP={"SUGGEST_RATE_LIMIT": value}):
+        messages = check_settings()
+    assert ids(messages) == ["help.E006"]
+    assert "SUGGEST_RATE_LIMIT" in messages[0].msg
+
+
+def test_both_malformed_rate_limits_are_reported():
+    with override_settings(HELP={"RATE_LIMIT": "30", "SUGGEST_RATE_LIMIT": "120"}):
+        assert ids(check_settings()) == ["help.E006", "help.E006"]
+
+
 @pytest.mark.parametrize("value", ["100/h", "5/s", "1000/d", "10/5m"])
 def test_well_formed_rate_limit_passes(value):
     with override_settings(HELP={"RATE_LIMIT": value}):
@@ -101,3 +114,18 @@ def test_unknown_widget_position_is_e008():
 def test_misspelt_setting_is_warning_w001():
     with override_settings(HELP={"DEADLINES": 3}):
         assert ids(check_settings()) == ["help.W001"]
+
+
+@pytest.mark.parametrize("value", [0, -30, "90", 1.5, True, None])
+def test_bad_query_retention_days_is_e005(value):
+    with override_settings(HELP={"QUERY_RETENTION_DAYS": value}):
+        messages = check_settings()
+    assert ids(messages) == ["help.E005"]
+    assert "QUERY_RETENTION_DAYS" in messages[0].msg
+
+
+def test_query_retention_days_may_be_any_positive_number_of_days():
+    with override_settings(HELP={"QUERY_RETENTION_DAYS": 1}):
+        assert check_settings() == []
+    with override_settings(HELP={"QUERY_RETENTION_DAYS": 3650}):
+        assert check_settings() == []

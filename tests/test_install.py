@@ -267,10 +267,7 @@ def test_readme_install_steps_give_a_site_that_renders_the_widget(
         assert Path(found).stat().st_size > 0
     assert probe["label_fr"] != "Help assistant"  # the French catalogue is installed
 
-    # No Ollama at the default URL here: health still answers, and says it is degraded.
+    # No Ollama at the default URL here: health still answers, and says it is degraded
+    # (anonymous callers see only the status).
     assert probe["health_status"] == 200
-    health = probe["health"]
-    assert health["cache"] == "up"
-    if health["ollama"] == "down":
-        assert health["status"] == "degraded"
-    assert health["status"] in ("ok", "degraded")
+    assert probe["health"] in ({"status": "degraded"}, {"status": "ok"})

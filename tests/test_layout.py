@@ -27,7 +27,7 @@ ALLOWED = {
     "views": {"conf", "models", "shared_state", "search", "answering", "ops", "permissions"},
     "admin": {"conf", "models", "shared_state", "ollama", "search", "answering", "ops", "views"},
     "templatetags": {"conf", "search"},
-    "management": {"conf", "ollama", "ops"},
+    "management": {"conf", "models", "ollama", "ops"},
     "checks": {"conf"},
     "urls": {"views"},
     "apps": {"checks", "models", "search"},

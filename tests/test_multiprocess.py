@@ -8,6 +8,7 @@ metrics add up.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -35,7 +36,8 @@ def standin() -> Iterator[OllamaStandin]:
 
 
 @pytest.fixture(scope="module")
-def servers(redis_server: RedisServer, standin: OllamaStandin) -> Iterator[list[str]]:
+def site_env(redis_server: RedisServer, standin: OllamaStandin) -> dict[str, str]:
+    """The environment of a deployed site (settings from variables), its database migrated."""
     folder = Path(tempfile.mkdtemp(prefix="help-multiprocess-"))
     env = {
         **os.environ,
@@ -54,22 +56,29 @@ def servers(redis_server: RedisServer, standin: OllamaStandin) -> Iterator[list[
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     subprocess.run([*manage, "load_demo"], cwd=ROOT, env=env, check=True, capture_output=True)
-    processes, urls = [], []
-    for _ in range(2):
-        port = free_port()
-        command = [
-            sys.executable, "-m", "gunicorn", "monchai.wsgi",
-            "--bind", f"127.0.0.1:{port}",
-            "--worker-class", "gthread", "--threads", "8", "--workers", "1",
-        ]  # fmt: skip
-        processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL))
-        urls.append(f"http://127.0.0.1:{port}")
+    return env
+
+
+def start_gunicorn(env: dict[str, str], *options: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    command = [
+        sys.executable, "-m", "gunicorn", "monchai.wsgi",
+        "--bind", f"127.0.0.1:{port}",
+        "--worker-class", "gthread", "--threads", "8", "--workers", "1", *options,
+    ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+    return process, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="module")
+def servers(site_env: dict[str, str]) -> Iterator[list[str]]:
+    started = [start_gunicorn(site_env) for _ in range(2)]
     try:
-        for url in urls:
+        for _, url in started:
             _wait_until_serving(url)
-        yield urls
+        yield [url for _, url in started]
     finally:
-        for process in processes:
+        for process, _ in started:
             process.terminate()
             process.wait(timeout=10)
 
@@ -78,9 +87,9 @@ def _wait_until_serving(url: str) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            requests.get(f"{url}/help/suggest?q=client", timeout=1)
+            requests.get(f"{url}/help/suggest?q=client", timeout=2)
             return
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or its first answer is slow
             time.sleep(0.1)
     raise RuntimeError(f"gunicorn did not start at {url}")
 
@@ -129,7 +138,11 @@ def test_the_breaker_opened_by_one_process_holds_for_the_other(servers, standin)
     assert standin.chat_requests == 3
     assert ask(servers[1], "Encore une question sur le stock")["source"] == "fallback"
     assert standin.chat_requests == 3  # the second process did not call the model
-    health = requests.get(f"{servers[1]}/help/health", timeout=5).json()
+    health = requests.get(
+        f"{servers[1]}/help/health",
+        headers={"Authorization": f"Bearer {METRICS_TOKEN}"},
+        timeout=5,
+    ).json()
     assert health["breaker"] == "open"
 
 
@@ -141,3 +154,19 @@ def test_metrics_add_up_across_processes(servers, standin):
             f"{url}/help/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=5
         ).text
         assert 'help_answers_total{source="model"} 6' in body
+
+
+def test_a_worker_stopped_mid_call_leaves_no_lock_behind(servers, site_env, standin):
+    doomed, url = start_gunicorn(site_env, "--graceful-timeout", "3")
+    _wait_until_serving(url)
+    standin.set_mode("hung")
+    question = "Comment modifier un client ?"
+    assert ask(url, question)["source"] == "fallback"  # the model call goes on, hung
+    stopping = time.monotonic()
+    doomed.send_signal(signal.SIGTERM)
+    doomed.wait(timeout=15)
+    # It neither waited for the hung call nor needed gunicorn's SIGKILL.
+    assert time.monotonic() - stopping < 2.5
+    standin.set_mode("ok")
+    answer = ask(servers[0], question)
+    assert (answer["source"], answer["degraded"]) == ("model", False)

@@ -370,6 +370,65 @@ def test_empty_is_done_at_once_with_no_content(standin: OllamaStandin) -> None:
     assert line["eval_count"] == 0
 
 
+def test_huge_line_puts_a_2_mb_token_line_in_the_middle_of_the_stream(
+    standin: OllamaStandin,
+) -> None:
+    standin.mode = "huge_line"
+    # Read whole, then split: requests' iter_lines is quadratic on a 2 MB line.
+    body = chat(standin, stream=True).content
+    lines = [json.loads(line) for line in body.split(b"\n") if line]
+
+    contents = [line["message"]["content"] for line in lines[:-1]]
+    assert contents == [*TOKENS[:3], "x" * 2 * 1024 * 1024, *TOKENS[3:]]
+    assert lines[-1]["done"] is True
+
+
+def test_endless_line_sends_8_mb_without_a_newline_then_closes(standin: OllamaStandin) -> None:
+    standin.mode = "endless_line"
+    payload = {"model": MODEL, "messages": QUESTION}
+    received = bytearray()
+
+    with (
+        pytest.raises(requests.exceptions.ChunkedEncodingError),  # no last chunk
+        requests.post(standin.url + "/api/chat", json=payload, stream=True, timeout=5) as response,
+    ):
+        for chunk in response.iter_content(64 * 1024):
+            received += chunk
+    *tokens, endless = received.split(b"\n")
+    assert [json.loads(line)["message"]["content"] for line in tokens] == TOKENS[:3]
+    assert endless.startswith(b'{"model":"phi3:mini"') and len(endless) > 8 * 1024 * 1024
+
+
+def test_list_line_puts_a_json_array_in_the_middle_of_the_stream(standin: OllamaStandin) -> None:
+    standin.mode = "list_line"
+
+    lines = [json.loads(line) for line in stream_lines(standin)]
+    assert [isinstance(line, list) for line in lines].index(True) == 3
+    assert [isinstance(line, list) for line in lines].count(True) == 1
+    assert lines[-1]["done"] is True
+
+
+def test_wrong_type_sends_numbers_as_content_after_a_few_tokens(standin: OllamaStandin) -> None:
+    standin.mode = "wrong_type"
+
+    lines = [json.loads(line) for line in stream_lines(standin)]
+    contents = [line["message"]["content"] for line in lines[:-1]]
+    assert contents == [*TOKENS[:3], *[123] * (len(TOKENS) - 3)]
+    assert lines[-1]["done"] is True
+
+
+def test_the_size_and_shape_modes_also_break_the_tags_body(standin: OllamaStandin) -> None:
+    def tags() -> requests.Response:
+        return requests.get(standin.url + "/api/tags", timeout=5)
+
+    standin.mode = "wrong_type"
+    assert isinstance(tags().json()["models"], dict)
+    standin.mode = "list_line"
+    assert isinstance(tags().json(), list)
+    standin.mode = "huge_line"
+    assert len(tags().content) > 2 * 1024 * 1024
+
+
 @pytest.mark.parametrize(("mode", "lines_before_timeout"), [("slow_first_token", 0), ("stall", 1)])
 def test_slow_modes_delay_tokens(
     standin: OllamaStandin, mode: str, lines_before_timeout: int

@@ -5,6 +5,8 @@ import json
 import re
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.db import SessionStore
 from django.core.management import call_command
 from django.template import Context, Template, TemplateSyntaxError
 from django.test import RequestFactory
@@ -113,3 +115,53 @@ def test_widget_is_on_every_demo_page(client, django_user_model):
         response = client.get(page)
         assert response.status_code == 200, page
         assert response.content.count(b"data-help-widget") == 1, page
+
+
+def scope_in(rendered: str) -> str:
+    match = re.search(r'data-scope="([^"]*)"', rendered)
+    assert match, "data-scope is missing"
+    return match.group(1)
+
+
+def test_cache_scope_changes_with_the_user_and_on_login_and_logout(client, django_user_model):
+    alice = django_user_model.objects.create_user("alice", password="pw-alice-123")
+    bob = django_user_model.objects.create_user("bob", password="pw-bob-123")
+    visitor = scope_in(client.get("/connexion/").content.decode())
+
+    client.force_login(alice)
+    alices = scope_in(client.get("/").content.decode())
+    assert scope_in(client.get("/clients/").content.decode()) == alices  # one session
+    client.logout()
+    after_logout = scope_in(client.get("/connexion/").content.decode())
+    client.force_login(bob)
+    bobs = scope_in(client.get("/").content.decode())
+    client.logout()
+    client.force_login(alice)
+    alices_next_session = scope_in(client.get("/").content.decode())
+
+    scopes = [alices, after_logout, bobs, alices_next_session]
+    assert len(set(scopes)) == len(scopes), scopes
+    assert visitor not in {alices, bobs, alices_next_session}
+
+
+def test_cache_scope_is_a_short_keyed_hash_that_names_no_one(settings, django_user_model):
+    user = django_user_model.objects.create_user("alice", password="pw-alice-123")
+
+    def scope(user, session_key: str | None) -> str:
+        request = RequestFactory().get("/")
+        request.user = user
+        request.session = SessionStore(session_key)
+        return scope_in(render(request))
+
+    logged_in = scope(user, "k" * 32)
+    assert re.fullmatch(r"[0-9a-f]{16}", logged_in)
+    assert scope(user, "k" * 32) == logged_in
+    # Two visitors' sessions, and a visitor on the same session key, are each their own.
+    assert len({logged_in, scope(AnonymousUser(), "k" * 32), scope(AnonymousUser(), "v" * 32)}) == 3
+    # Keyed with the site's secret: nobody can work it out from a user id and a guess.
+    settings.SECRET_KEY = "another-secret-key-for-this-test-only"
+    assert scope(user, "k" * 32) != logged_in
+
+
+def test_tag_without_a_session_still_gives_a_scope():
+    assert re.fullmatch(r"[0-9a-f]{16}", scope_in(render(RequestFactory().get("/"))))

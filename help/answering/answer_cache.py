@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from help.conf import help_settings
-from help.search.text import fold
+from help.search.text import clean, fold_question
 from help.shared_state.safe_cache import safe_cache
 from help.shared_state.single_flight import cached_answer
 
@@ -21,18 +21,20 @@ def answer_key(
     path: str,
     hints: str,
     model: str,
-    prompt_version: str,
+    prompt_digest: str,
     articles_version: str,
 ) -> str:
-    """The cache key of design.md section 6; equal for questions that differ only in case,
-    accents, punctuation or spacing."""
+    """The cache key of design.md section 6: made from the question as the model reads it
+    (``clean``), folded only where that keeps its meaning (``fold_question``), so questions
+    that differ only in case, Latin accents, punctuation or spacing share an answer and
+    nothing else does."""
     parts = [
-        fold(question),
+        fold_question(clean(question)),
         lang,
         path,
         hashlib.sha256(hints.encode()).hexdigest(),
         model,
-        prompt_version,
+        prompt_digest,
         articles_version,
     ]
     digest = hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()

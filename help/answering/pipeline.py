@@ -17,7 +17,7 @@ from typing import Any
 from help.answering.answer_cache import answer_key, get_answer
 from help.answering.fallback import build_fallback
 from help.answering.pool import DONE, ERROR, TOKEN, ModelCall, start_call
-from help.answering.prompt import PROMPT_VERSION, build_messages, page_hints
+from help.answering.prompt import build_messages, page_hints, prompt_digest
 from help.answering.question_log import AnswerRecord, record
 from help.conf import help_settings
 from help.search.index import ScoredArticle, search
@@ -26,6 +26,9 @@ from help.shared_state import breaker
 from help.shared_state.single_flight import Flight
 
 Event = dict[str, Any]
+
+# How often a follower whose user already has the fallback looks for the leader's answer.
+UPGRADE_POLL_INTERVAL = 0.25
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ class Run:
                 path=question.path,
                 hints=run.page_hints,
                 model=run.model,
-                prompt_version=PROMPT_VERSION,
+                prompt_digest=prompt_digest(),
                 articles_version=version,
             )
             run.cached = get_answer(run.key)
@@ -200,6 +203,8 @@ class Run:
                 return
             if not (kind == "leader_lost" and flight.leader):
                 yield self._fallback(kind)
+                if self.stream and kind == "timeout":
+                    yield from self._follower_upgrade(flight)
                 return
         call = start_call(
             messages=self.messages,
@@ -207,6 +212,7 @@ class Run:
             entry={"sources": self.sources, "slugs": self.cited_slugs, "model": self.model},
         )
         if call is None:
+            breaker.release_probe()  # a half-open probe that never ran lets another try
             flight.fail("busy")
             yield self._fallback("busy")
             return
@@ -255,6 +261,18 @@ class Run:
                 self.outcome.error_kind = ""
                 yield {"event": "upgrade", "answer": message[1]}
                 return
+
+    def _follower_upgrade(self, flight: Flight) -> Iterator[Event]:
+        """After a follower's fallback, the leader's answer if it lands while the stream is open."""
+        end = self.started + float(help_settings.TIMEOUT)
+        entry, kind = flight.wait(end, interval=UPGRADE_POLL_INTERVAL)
+        if entry is None:
+            if kind == "leader_lost":
+                flight.release()  # took the lock over, but this stream will not call the model
+            return
+        self._finish(entry["answer"], "cache")
+        self.outcome.error_kind = ""
+        yield {"event": "upgrade", "answer": entry["answer"]}
 
     def _fallback(self, error_kind: str) -> Event:
         answer = build_fallback(self.articles, self.question.lang)

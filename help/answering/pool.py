@@ -7,11 +7,11 @@ request cold, so a call that outlives the user's deadline goes on here until
 
 from __future__ import annotations
 
+import atexit
 import logging
 import queue
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +32,7 @@ class EmptyAnswer(OllamaError):
     kind = "empty_answer"
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity: the pool holds a set of calls
 class ModelCall:
     messages: list[dict[str, str]]
     flight: Flight
@@ -72,25 +72,24 @@ class ModelCall:
 
 
 class _Pool:
-    """A thread pool that refuses work past its size instead of queueing it without end."""
+    """Model calls on their own daemon threads, at most ``HTTP_POOL_SIZE`` at once: past
+    that a call is refused, never queued without end.
+
+    Daemon threads, so that a worker exiting (a deploy, gunicorn's max-requests) does not
+    wait up to ``HELP_TIMEOUT`` for calls nobody will read; ``abandon`` then tells their
+    followers at once and frees their locks, so the next asker calls the model anew.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._executor: ThreadPoolExecutor | None = None
-        self._size = 0
-        self._in_flight = 0
+        self._calls: set[ModelCall] = set()
 
     def submit(self, call: ModelCall) -> bool:
-        size = int(help_settings.HTTP_POOL_SIZE)
         with self._lock:
-            if self._executor is None or self._size != size:
-                self._executor = ThreadPoolExecutor(size, thread_name_prefix="help-model")
-                self._size = size
-            if self._in_flight >= size:
+            if len(self._calls) >= int(help_settings.HTTP_POOL_SIZE):
                 return False
-            self._in_flight += 1
-            executor = self._executor
-        executor.submit(self._run, call)
+            self._calls.add(call)
+        threading.Thread(target=self._run, args=(call,), name="help-model", daemon=True).start()
         return True
 
     def _run(self, call: ModelCall) -> None:
@@ -98,21 +97,29 @@ class _Pool:
             call.run()
         finally:
             with self._lock:
-                self._in_flight -= 1
+                self._calls.discard(call)
 
     @property
     def in_flight(self) -> int:
-        return self._in_flight
+        return len(self._calls)
 
     def wait_idle(self, timeout: float) -> bool:
         """Block until no call is running (tests and benchmarks); False on timeout."""
         end = time.monotonic() + timeout
-        while self._in_flight and time.monotonic() < end:
+        while self._calls and time.monotonic() < end:
             time.sleep(0.01)
-        return not self._in_flight
+        return not self._calls
+
+    def abandon(self) -> None:
+        """At process exit: every unfinished call counts as interrupted."""
+        with self._lock:
+            calls = list(self._calls)
+        for call in calls:
+            call.flight.fail("interrupted")
 
 
 pool = _Pool()
+atexit.register(pool.abandon)
 
 
 def start_call(**kwargs: Any) -> ModelCall | None:

@@ -7,14 +7,15 @@ stripped of markup and of anything that looks like a fence, then placed inside o
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 
+from help.answering.privacy import scrub
 from help.conf import help_settings
+from help.ollama.client import RUNNER_OPTIONS
 from help.search.index import ScoredArticle
 from help.search.text import cap, clean, plain_text
-
-# Enters every cache key: change it whenever the prompt's wording or layout changes.
-PROMPT_VERSION = "1"
 
 SYSTEM_PROMPT = (
     "You are the help assistant of a web application. Answer the user's question briefly "
@@ -27,12 +28,40 @@ SYSTEM_PROMPT = (
     "or features that the articles do not mention."
 )
 
+# The user message; every field is cleaned and capped data, and all but the language sit
+# inside a fence.
+USER_TEMPLATE = (
+    "LANGUAGE: {language}\n"
+    "<<<PAGE\nPATH: {path}\n{hints}\nPAGE>>>\n"
+    "<<<ARTICLES\n{articles}\nARTICLES>>>\n"
+    "<<<QUESTION\n{question}\nQUESTION>>>"
+)
+MAX_PATH_CHARS = 200
+
 LANGUAGE_NAMES = {"fr": "French", "en": "English"}
 
 
+def prompt_digest() -> str:
+    """A digest of everything but the data that shapes what the model is given and how it
+    answers: the texts above, the budgets and the runner options. It enters every cache key,
+    so a changed prompt or budget never serves answers made with the old one."""
+    shape = [
+        SYSTEM_PROMPT,
+        USER_TEMPLATE,
+        LANGUAGE_NAMES,
+        MAX_PATH_CHARS,
+        int(help_settings.MAX_HINTS_CHARS),
+        int(help_settings.MAX_DOCS_CHARS),
+        RUNNER_OPTIONS,
+    ]
+    encoded = json.dumps(shape, sort_keys=True, ensure_ascii=False).encode()
+    return hashlib.sha256(encoded).hexdigest()[:16]
+
+
 def page_hints(hints: str) -> str:
-    """The page hints as they enter the prompt and the cache key."""
-    return cap(clean(hints), int(help_settings.MAX_HINTS_CHARS))
+    """The page hints as they enter the prompt, the cache key and the question log: cleaned,
+    personal data scrubbed (``privacy.scrub``), then capped."""
+    return cap(scrub(clean(hints)), int(help_settings.MAX_HINTS_CHARS))
 
 
 def article_extracts(articles: Sequence[ScoredArticle]) -> str:
@@ -55,11 +84,11 @@ def article_extracts(articles: Sequence[ScoredArticle]) -> str:
 def build_messages(
     *, question: str, lang: str, path: str, hints: str, articles: Sequence[ScoredArticle]
 ) -> list[dict[str, str]]:
-    user = (
-        f"LANGUAGE: {LANGUAGE_NAMES.get(lang, 'French')}\n"
-        f"PAGE PATH: {cap(clean(path), 200)}\n"
-        f"<<<PAGE\n{page_hints(hints)}\nPAGE>>>\n"
-        f"<<<ARTICLES\n{article_extracts(articles)}\nARTICLES>>>\n"
-        f"<<<QUESTION\n{clean(question)}\nQUESTION>>>"
+    user = USER_TEMPLATE.format(
+        language=LANGUAGE_NAMES.get(lang, "French"),
+        path=cap(clean(path).replace("\n", " "), MAX_PATH_CHARS),
+        hints=page_hints(hints),
+        articles=article_extracts(articles),
+        question=clean(question),
     )
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]

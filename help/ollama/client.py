@@ -2,12 +2,14 @@
 
 Every chat request carries the same ``keep_alive`` and runner ``options``: a change of
 options makes Ollama reload the model, and an unloaded model costs seconds.
+
+What the server sends is read through ``help.ollama.reading``: bounded in time and size,
+checked in type.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 import threading
 import time
@@ -28,10 +30,10 @@ from help.ollama.errors import (
     OllamaTimeout,
     OllamaUnreachable,
     StreamInterrupted,
-    caused_by_timeout,
     root_cause,
     status_error,
 )
+from help.ollama.reading import field, read_answer, read_json, read_lines
 
 # The errors are part of this module's interface: callers catch them from here.
 __all__ = [
@@ -53,6 +55,8 @@ logger = logging.getLogger(__name__)
 
 # Fixed runner options: identical on every request so Ollama never reloads the model.
 RUNNER_OPTIONS: dict[str, Any] = {"num_ctx": 2048, "num_predict": 256, "temperature": 0, "seed": 7}
+# The fields of a pull progress line, with the JSON type of each.
+_PROGRESS_FIELDS: dict[str, object] = {"status": "", "digest": "", "total": 0, "completed": 0}
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,7 @@ class OllamaClient:
         payload = self._chat_payload(messages, stream=True)
         response = self._post_with_retries("/api/chat", payload, deadline)
         with response:
-            yield from self._read_stream(response, deadline)
+            yield from read_answer(response, deadline)
 
     def _chat_payload(self, messages: list[dict[str, str]], stream: bool) -> dict[str, Any]:
         payload: dict[str, Any] = {
@@ -155,67 +159,27 @@ class OllamaClient:
                 time.sleep(max(0.0, min(self.config.retry_backoff, deadline - time.monotonic())))
         raise error
 
-    def _read_stream(self, response: requests.Response, deadline: float) -> Iterator[str]:
-        received_done = False
-        try:
-            for line in response.iter_lines():
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise OllamaTimeout("the answer did not finish within the budget")
-                _shorten_read_timeout(response, remaining)
-                if not line:
-                    continue
-                try:
-                    chunk = json.loads(line)
-                except ValueError as exc:
-                    raise BadResponse(f"malformed line in the stream: {line[:80]!r}") from exc
-                if not isinstance(chunk, dict):
-                    raise BadResponse("a stream line is not a JSON object")
-                if "error" in chunk:
-                    raise BadResponse(f"Ollama reported an error: {chunk['error']}")
-                text = (chunk.get("message") or {}).get("content") or chunk.get("response") or ""
-                if text:
-                    yield text
-                # No break on "done": reading on to the end of the chunked body is what
-                # lets urllib3 put the connection back in the pool.
-                received_done = received_done or bool(chunk.get("done"))
-        except requests.Timeout as exc:
-            raise OllamaTimeout("the stream stalled past the budget") from exc
-        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-            # requests reports a read timeout inside a body as a connection error.
-            if caused_by_timeout(exc):
-                raise OllamaTimeout("the stream stalled past the budget") from exc
-            raise StreamInterrupted(f"connection lost mid-stream: {root_cause(exc)}") from exc
-        if not received_done:
-            raise StreamInterrupted("the stream ended before its last line")
-
     # -- state and warm-up ---------------------------------------------------------------------
 
     def version(self, timeout: float = 2.0) -> str:
-        version: str = self._get_json("/api/version", timeout).get("version", "")
-        return version
+        return field(self._get_json("/api/version", timeout), "version", "", "/api/version")
 
     def tags(self, timeout: float = 2.0) -> list[dict[str, Any]]:
-        models: list[dict[str, Any]] = self._get_json("/api/tags", timeout).get("models", [])
-        return models
+        return self._models("/api/tags", timeout)
 
     def ps(self, timeout: float = 2.0) -> list[dict[str, Any]]:
-        models: list[dict[str, Any]] = self._get_json("/api/ps", timeout).get("models", [])
-        return models
+        return self._models("/api/ps", timeout)
 
     def load(self, timeout: float = 300.0) -> dict[str, Any]:
         """Load the model with the hot path's options and keep-alive; returns Ollama's stats.
 
         The timeout is generous on purpose: closing the connection aborts a load in progress.
         """
+        deadline = time.monotonic() + timeout
         payload = self._chat_payload([], stream=False)
-        response = self._post_with_retries("/api/chat", payload, time.monotonic() + timeout)
+        response = self._post_with_retries("/api/chat", payload, deadline)
         with response:
-            try:
-                stats: dict[str, Any] = response.json()
-            except ValueError as exc:
-                raise BadResponse("the load answer is not JSON") from exc
-            return stats
+            return read_json(response, deadline, "the load answer")
 
     def pull(self, timeout: float = 3600.0) -> Iterator[dict[str, Any]]:
         """Pull the model, yielding Ollama's progress lines (status, total, completed)."""
@@ -223,23 +187,26 @@ class OllamaClient:
         payload = {"model": self.config.model, "stream": True}
         response = self._post_with_retries("/api/pull", payload, deadline)
         with response:
-            for line in response.iter_lines():
-                if not line:
-                    continue
-                try:
-                    progress = json.loads(line)
-                except ValueError as exc:
-                    raise BadResponse("malformed pull progress line") from exc
-                if "error" in progress:
-                    raise BadResponse(f"pull failed: {progress['error']}")
+            for progress in read_lines(response, deadline, "a pull progress line"):
+                for name, default in _PROGRESS_FIELDS.items():
+                    field(progress, name, default, "a pull progress line")
                 yield progress
+
+    def _models(self, path: str, timeout: float) -> list[dict[str, Any]]:
+        models: list[Any] = field(self._get_json(path, timeout), "models", [], path)
+        if not all(isinstance(model, dict) for model in models):
+            raise BadResponse(f"{path}: a model entry is not a JSON object")
+        return models
 
     def _get_json(self, path: str, timeout: float) -> dict[str, Any]:
         error: OllamaError = OllamaUnreachable("no Ollama URL configured")
         for host in self.config.urls:
+            deadline = time.monotonic() + timeout
             try:
                 response = self.session.get(
-                    host + path, timeout=(min(self.config.connect_timeout, timeout), timeout)
+                    host + path,
+                    stream=True,  # read under our size cap, not whole by requests
+                    timeout=(min(self.config.connect_timeout, timeout), timeout),
                 )
             except requests.Timeout as exc:
                 error = OllamaTimeout(f"{host}{path}: {exc.__class__.__name__}")
@@ -250,26 +217,8 @@ class OllamaClient:
             with response:
                 if response.status_code != 200:
                     raise status_error(host, response)
-                try:
-                    body = response.json()
-                except ValueError as exc:
-                    raise BadResponse(f"{host}{path}: not JSON") from exc
-            if not isinstance(body, dict):
-                raise BadResponse(f"{host}{path}: not a JSON object")
-            return body
+                return read_json(response, deadline, host + path)
         raise error
-
-
-def _shorten_read_timeout(response: requests.Response, remaining: float) -> None:
-    """Bound the next socket read by the time left, not by the request's initial read timeout.
-
-    A requests read timeout bounds each gap between bytes, so a slow trickle could outlive
-    the budget; narrowing the socket's timeout after each line makes the budget a wall clock.
-    """
-    sock = getattr(getattr(getattr(response.raw, "_fp", None), "fp", None), "raw", None)
-    sock = getattr(sock, "_sock", None)
-    if sock is not None:
-        sock.settimeout(max(remaining, 0.01))
 
 
 _clients: dict[ClientConfig, OllamaClient] = {}

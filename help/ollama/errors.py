@@ -5,6 +5,8 @@ The kinds are what HelpQuery rows, metrics and /help/health report.
 
 from __future__ import annotations
 
+import json
+
 import requests
 import urllib3
 
@@ -45,11 +47,12 @@ class StreamInterrupted(BadResponse):
     kind = "interrupted"
 
 
+# An error body is Ollama's {"error": message}; a longer one is cut, not read to its end.
+MAX_ERROR_BODY_BYTES = 4096
+
+
 def status_error(host: str, response: requests.Response) -> OllamaError:
-    try:
-        detail = response.json().get("error", "")
-    except (ValueError, AttributeError):
-        detail = response.text[:200]
+    detail = _error_detail(response)
     status = response.status_code
     if status == 404:
         return ModelMissing(f"{host}: model not found ({detail})")
@@ -58,6 +61,23 @@ def status_error(host: str, response: requests.Response) -> OllamaError:
     if status >= 500:
         return OllamaServerError(f"{host}: HTTP {status} ({detail})")
     return BadResponse(f"{host}: HTTP {status} ({detail})")
+
+
+def _error_detail(response: requests.Response) -> str:
+    body = b""
+    try:
+        for chunk in response.iter_content(chunk_size=1024):
+            body += chunk
+            if len(body) >= MAX_ERROR_BODY_BYTES:
+                break
+    except requests.RequestException as exc:
+        return f"unreadable body: {exc.__class__.__name__}"
+    try:
+        parsed = json.loads(body)
+    except (ValueError, RecursionError):
+        parsed = None
+    detail = parsed.get("error", "") if isinstance(parsed, dict) else body.decode(errors="replace")
+    return str(detail)[:200]
 
 
 def root_cause(exc: BaseException) -> str:

@@ -20,9 +20,12 @@ from help.ollama.client import get_client
 from help.ollama.errors import ModelMissing
 from help.ops.probe import OllamaState, read_ollama_state
 from help.search.languages import normalise_language
+from help.search.text import clean, fold_question
 
 LOAD_TIMEOUT = 600.0
 STATE_TIMEOUT = 2.0
+# Distinct spellings read per question wanted, to group them by key.
+CANDIDATES_PER_QUESTION = 20
 
 
 @dataclass(frozen=True)
@@ -53,13 +56,25 @@ def pull_model() -> Iterator[dict[str, Any]]:
 
 
 def most_asked(limit: int) -> list[Question]:
-    """The most asked questions; on a new site, one canonical question per article."""
+    """The most asked questions, counted per answer-cache key (the folded question, its
+    language, page and hints) so that every spelling of one question adds up and each
+    question is answered under its own key; on a new site, one question per article."""
     rows = (
         HelpQuery.objects.values("question", "lang", "path", "hints")
         .annotate(times=Count("id"))
-        .order_by("-times", "question")[:limit]
+        .order_by("-times", "question")[: limit * CANDIDATES_PER_QUESTION]
     )
-    questions = [Question(row["question"], row["lang"], row["path"], row["hints"]) for row in rows]
+    groups: dict[tuple[str, str, str, str], list[tuple[int, str]]] = {}
+    for row in rows:
+        same_key = (fold_question(clean(row["question"])), row["lang"], row["path"], row["hints"])
+        groups.setdefault(same_key, []).append((row["times"], row["question"]))
+    ranked = sorted(groups.items(), key=lambda item: (-sum(times for times, _ in item[1]), item[0]))
+    # Every spelling in a group has the same key, so any of them asks the same question;
+    # the group's most asked one is sent, as users wrote it.
+    questions = [
+        Question(spellings[0][1], lang, path, hints)
+        for (_, lang, path, hints), spellings in ranked[:limit]
+    ]
     if questions:
         return questions
     articles = HelpArticle.objects.order_by("language", "title")[:limit]

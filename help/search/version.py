@@ -1,39 +1,34 @@
-"""The articles version: one token that changes whenever an article does, in every cache key."""
+"""The articles version: one token that changes whenever an article does, in every cache key.
+
+Kept in the shared cache so that every process agrees, and recomputed from the database
+when missing. A bump forgets it at once and writes the new one once the edit is committed
+(a request that read the database before the commit cannot keep the old one: readers only
+``add``, the commit ``set``s), and every stored version expires after ``VERSION_TTL``, so a
+bump lost to a cache outage heals by itself. Reads go through the fail-safe wrapper: a
+frozen or dead Redis costs one short timeout per back-off window, never a page.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import logging
 from typing import Any
 
-from django.core.cache import caches
+from django.db import transaction
 
-from help.conf import help_settings
 from help.models import HelpArticle
-
-logger = logging.getLogger(__name__)
+from help.shared_state.safe_cache import safe_cache
 
 VERSION_KEY = "help:articles-version"
+VERSION_TTL = 60.0
 
 
 def articles_version() -> str:
-    """A short token that changes whenever an article is added, edited or deleted.
-
-    Kept in the shared cache (so every process agrees) and recomputed from the
-    database when missing; a cache failure falls back to the database.
-    """
-    cache = caches[help_settings.CACHE_ALIAS]
-    try:
-        version: str | None = cache.get(VERSION_KEY)
-    except Exception:  # a cache outage must not break pages
-        logger.warning("help: cache unavailable reading the articles version", exc_info=True)
-        return compute_articles_version()
-    if version is None:
-        version = compute_articles_version()
-        try:
-            cache.set(VERSION_KEY, version, timeout=None)
-        except Exception:
-            logger.warning("help: cache unavailable storing the articles version", exc_info=True)
+    """A short token that changes whenever an article is added, edited or deleted."""
+    version = safe_cache.get(VERSION_KEY)
+    if isinstance(version, str):
+        return version
+    version = compute_articles_version()
+    safe_cache.add(VERSION_KEY, version, VERSION_TTL)
     return version
 
 
@@ -45,9 +40,13 @@ def compute_articles_version() -> str:
     return digest.hexdigest()
 
 
-def forget_articles_version(**kwargs: Any) -> None:
-    """Signal receiver: the next read recomputes the version from the database."""
-    try:
-        caches[help_settings.CACHE_ALIAS].delete(VERSION_KEY)
-    except Exception:
-        logger.warning("help: cache unavailable; articles version not bumped", exc_info=True)
+def bump_articles_version(using: str | None = None, **kwargs: Any) -> None:
+    """Signal receiver: forget the version now (the editing transaction itself reads the new
+    one), and store the new one once the edit is committed, over any old version that a
+    request reading the database before the commit may have stored meanwhile."""
+    safe_cache.delete(VERSION_KEY)
+    transaction.on_commit(store_articles_version, using=using)
+
+
+def store_articles_version() -> None:
+    safe_cache.set(VERSION_KEY, compute_articles_version(), VERSION_TTL)

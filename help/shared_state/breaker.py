@@ -37,6 +37,11 @@ def allow_request() -> bool:
     return bool(safe_cache.add(PROBE_KEY, 1, float(help_settings.TIMEOUT)))
 
 
+def release_probe() -> None:
+    """The probe could not run (no room for a model call): let the next request probe."""
+    safe_cache.delete(PROBE_KEY)
+
+
 def record_success() -> None:
     if safe_cache.get(FAILURES_KEY) or safe_cache.get(OPEN_UNTIL_KEY) is not None:
         for key in (FAILURES_KEY, OPEN_UNTIL_KEY, PROBE_KEY):

@@ -1,5 +1,9 @@
 """Fixed-window rate limits per user or IP, counted in the shared cache (every process agrees).
 
+Each limit is named by the setting that holds its rate (``RATE_LIMIT`` for questions and
+feedback, ``SUGGEST_RATE_LIMIT`` for suggestions) and has its own counters, so one kind of
+request never spends another's budget.
+
 When the cache is down nobody is limited: a broken Redis must not lock users out.
 """
 
@@ -24,12 +28,16 @@ def asker(request: HttpRequest) -> str:
     return f"ip:{request.META.get('REMOTE_ADDR', '')}"
 
 
-def retry_after(request: HttpRequest, now: float | None = None) -> int | None:
-    """Count this request; the seconds to wait when it is over the limit, else None."""
-    limit, window = parse_rate(help_settings.RATE_LIMIT)
+def retry_after(
+    request: HttpRequest, now: float | None = None, *, setting: str = "RATE_LIMIT"
+) -> int | None:
+    """Count this request against the limit in ``HELP[setting]``; the seconds to wait when
+    it is over that limit, else None."""
+    limit, window = parse_rate(getattr(help_settings, setting))
     now = time.time() if now is None else now
     start = int(now // window) * window
-    count = safe_cache.incr(f"help:rate:{asker(request)}:{start}", timeout=window + 1)
+    key = f"help:rate:{setting.lower()}:{asker(request)}:{start}"
+    count = safe_cache.incr(key, timeout=window + 1)
     if count is None or count <= limit:
         return None
     return max(1, math.ceil(start + window - now))

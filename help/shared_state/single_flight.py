@@ -38,8 +38,9 @@ class Flight:
         return self.leader
 
     def release(self) -> None:
-        if self.leader and safe_cache.get(self.lock_key) == self.token:
-            safe_cache.delete(self.lock_key)
+        """Drop the lock if it is still ours (it may have expired and gone to another)."""
+        if self.leader:
+            safe_cache.delete_if(self.lock_key, self.token)
 
     def fail(self, kind: str) -> None:
         """Tell followers at once that the leader's call failed, then release."""

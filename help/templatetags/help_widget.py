@@ -7,8 +7,10 @@ from typing import Any
 
 from django import template
 from django.conf import settings
+from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.utils.crypto import salted_hmac
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -52,6 +54,20 @@ def widget_labels() -> dict[str, str]:
     }
 
 
+def cache_scope(request: HttpRequest) -> str:
+    """Whose answers the widget's own cache holds: a short keyed hash of the user and their
+    session, which reveals neither. Login and logout cycle the session key, so the scope
+    changes with them and the widget empties its cache."""
+    user = getattr(request, "user", None)
+    session = getattr(request, "session", None)
+    session_key = (session.session_key if session is not None else None) or ""
+    if user is not None and user.is_authenticated:
+        owner = f"user:{user.pk}:{session_key}"
+    else:
+        owner = f"anonymous:{session_key}"
+    return salted_hmac("help.widget.cache_scope", owner).hexdigest()[:16]
+
+
 @register.simple_tag(takes_context=True)
 def help_widget(context: template.Context) -> SafeString:
     request = context.get("request")
@@ -72,6 +88,7 @@ def help_widget(context: template.Context) -> SafeString:
         "timeout_ms": int(float(help_settings.TIMEOUT) * 1000),
         "cache_ttl": help_settings.CACHE_TTL,
         "articles_version": articles_version(),
+        "scope": cache_scope(request),
         "csrf_cookie": settings.CSRF_COOKIE_NAME,
         "nonce": getattr(request, "csp_nonce", None),
         # JSON in one attribute, escaped by the template's autoescaping like any value.

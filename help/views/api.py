@@ -99,7 +99,7 @@ def _ndjson(events: Iterator[dict[str, Any]]) -> Iterator[bytes]:
         yield (json.dumps(event, ensure_ascii=False) + "\n").encode()
 
 
-@api_view(("GET",))
+@api_view(("GET",), rate="SUGGEST_RATE_LIMIT")
 def suggest(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     limit = int(help_settings.MAX_QUESTION_CHARS)
@@ -136,15 +136,18 @@ def feedback(request: HttpRequest) -> HttpResponse:
     return HttpResponse(status=204)
 
 
-@api_view(("GET",), for_askers=False)
+@api_view(("GET",), for_askers=False, rate=None)
 def health_view(request: HttpRequest) -> HttpResponse:
     report = health()
+    # The details (model, errors, breaker) are for staff and monitoring, not for anyone.
+    if not may_read_metrics(request):
+        report = {"status": report["status"]}
     response = JsonResponse(report)
     response["Cache-Control"] = "no-store"
     return response
 
 
-@api_view(("GET",), for_askers=False)
+@api_view(("GET",), for_askers=False, rate=None)
 def metrics_view(request: HttpRequest) -> HttpResponse:
     if not may_read_metrics(request):
         raise ApiError(403, "forbidden", "Metrics are for staff or the metrics token.")

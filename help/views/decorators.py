@@ -14,7 +14,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.module_loading import import_string
 from django.views.decorators.csrf import csrf_exempt
 
-from help.conf import help_settings
+from help.conf import DEFAULTS, help_settings
 from help.shared_state.rate_limits import retry_after
 
 View = Callable[..., HttpResponseBase]
@@ -45,10 +45,14 @@ class _JsonCsrfCheck(CsrfViewMiddleware):
         return error_response(403, "csrf_failed", f"CSRF verification failed: {reason}")
 
 
-def api_view(methods: tuple[str, ...], *, for_askers: bool = True) -> Callable[[View], View]:
+def api_view(
+    methods: tuple[str, ...], *, for_askers: bool = True, rate: str | None = "RATE_LIMIT"
+) -> Callable[[View], View]:
     """Method check, JSON content type and CSRF on POST, the permission callback (when
-    ``for_askers``), the rate limit on POST, a ``Server-Timing`` header, and ApiError ->
-    JSON error."""
+    ``for_askers``), the rate limit whose setting ``rate`` names (none when None; each
+    setting counts apart), a ``Server-Timing`` header, and ApiError -> JSON error."""
+    if rate is not None and rate not in DEFAULTS:  # a typo fails at import, not per request
+        raise ValueError(f"api_view(rate={rate!r}) does not name a HELP setting")
 
     def decorator(view: View) -> View:
         @functools.wraps(view)
@@ -79,7 +83,7 @@ def api_view(methods: tuple[str, ...], *, for_askers: bool = True) -> Callable[[
                     return rejection
             if for_askers and not import_string(help_settings.PERMISSION)(request):
                 return error_response(403, "forbidden", "You may not use the help assistant.")
-            if request.method == "POST" and (wait := retry_after(request)) is not None:
+            if rate is not None and (wait := retry_after(request, setting=rate)) is not None:
                 return error_response(
                     429,
                     "rate_limited",

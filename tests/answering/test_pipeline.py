@@ -8,6 +8,7 @@ import pytest
 from help.answering.pipeline import Question, Run
 from help.answering.pool import pool
 from help.models import HelpArticle, HelpQuery
+from help.shared_state import breaker
 from help.shared_state.safe_cache import safe_cache
 from tests.conftest import TEST_DEADLINE, TEST_TIMEOUT
 from tests.helpers import ask, ask_stream, make_articles
@@ -220,12 +221,12 @@ def test_broken_model_answers_give_a_degraded_answer(client, ollama, mode, kind)
     assert HelpQuery.objects.get().error_kind == kind
 
 
-def test_missing_model_shows_in_health(client, ollama, settings):
+def test_missing_model_shows_in_health(client, admin_client, ollama, settings):
     settings.HELP = {**settings.HELP, "OLLAMA_MODEL": "mistral:7b"}
     status, body = ask(client, "Comment créer un client ?")
     assert (status, body["source"]) == (200, "fallback")
     assert HelpQuery.objects.get().error_kind == "model_missing"
-    health = client.get("/help/health").json()
+    health = admin_client.get("/help/health").json()
     assert (health["status"], health["error"], health["model_available"]) == (
         "degraded",
         "model_missing",
@@ -233,17 +234,19 @@ def test_missing_model_shows_in_health(client, ollama, settings):
     )
 
 
-def test_answers_are_served_when_redis_stops_during_the_run(client, ollama, redis_cache):
+def test_answers_are_served_when_redis_stops_during_the_run(client, ollama, redis_cache, settings):
+    settings.HELP = {**settings.HELP, "METRICS_TOKEN": "ops-token"}
+    ops = {"Authorization": "Bearer ops-token"}
     assert ask(client, "Comment créer un client ?")[1]["source"] == "model"
     redis_cache.stop()
     status, body = ask(client, "Comment créer un client ?")
     assert (status, body["source"], body["answer"]) == (200, "model", ANSWER)
     status, body = ask(client, "Et pour un devis ?")
     assert status == 200 and body["answer"]
-    assert client.get("/help/health").json()["cache"] == "down"
+    assert client.get("/help/health", headers=ops).json()["cache"] == "down"
     redis_cache.start()
     safe_cache.reset()
-    assert client.get("/help/health").json()["cache"] == "up"
+    assert client.get("/help/health", headers=ops).json()["cache"] == "up"
 
 
 def test_no_article_fallback_links_the_article_index(ollama):
@@ -252,3 +255,41 @@ def test_no_article_fallback_links_the_article_index(ollama):
     done = events_of("Quelle est la météo ?")[-1]
     assert "/help/articles/" in done["answer"]
     assert done["answer"].strip()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_streaming_follower_gets_the_leaders_late_answer_as_an_upgrade(ollama):
+    ollama.set_mode("slow_first_token", seconds=TEST_DEADLINE + 0.5)
+    streams: list[list[dict]] = []
+    barrier = threading.Barrier(3)
+
+    def asker() -> None:
+        barrier.wait()
+        streams.append(events_of("Comment créer un client ?"))
+
+    threads = [threading.Thread(target=asker) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=TEST_TIMEOUT + 2)
+    assert ollama.chat_requests == 1  # one leader, two followers
+    for events in streams:
+        names = [event["event"] for event in events]
+        assert names.index("fallback") < names.index("upgrade") < names.index("done")
+        assert events[names.index("upgrade")]["answer"] == ANSWER
+        assert events[-1]["degraded"] is False
+
+
+def test_a_half_open_probe_that_finds_the_pool_full_lets_the_next_request_probe(ollama, settings):
+    settings.HELP = {**settings.HELP, "HTTP_POOL_SIZE": 1}
+    ollama.mode = "hung"
+    # Its call stays in the pool, hung, after its fallback at the deadline.
+    Run.start(Question(text="Une question qui occupe le pool"), stream=False).result()
+    assert pool.in_flight == 1
+    safe_cache.set(breaker.OPEN_UNTIL_KEY, time.time() - 1, 60)  # half-open
+    done = events_of("Comment créer un client ?")[-1]
+    assert HelpQuery.objects.latest("created_at").error_kind == "busy"
+    assert done["source"] == "fallback"
+    assert safe_cache.get(breaker.PROBE_KEY) is None
+    assert breaker.allow_request()  # the next request is the probe
+    ollama.mode = "ok"  # release the hung handler

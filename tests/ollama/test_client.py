@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import time
+import tracemalloc
+
 import pytest
 
+from help.ollama import reading
 from help.ollama.client import (
     RUNNER_OPTIONS,
     BadResponse,
@@ -13,9 +17,12 @@ from help.ollama.client import (
     StreamInterrupted,
     get_client,
 )
+from help.ollama.reading import MAX_ANSWER_CHARS
 from tests.ollama_standin import OllamaStandin
 
 MESSAGES = [{"role": "user", "content": "Comment créer un client ?"}]
+# What a bounded call may take past its budget (a behavioural bound, not a benchmark).
+MARGIN = 0.5
 
 
 def answer(budget: float = 3.0) -> str:
@@ -104,10 +111,14 @@ def test_hung_server_times_out_within_the_budget(ollama):
 
 
 def test_stalling_stream_is_bounded_by_the_wall_clock_budget(ollama):
-    # Each gap is shorter than the budget; only a wall-clock check ends the call.
-    ollama.set_mode("stall", seconds=0.3)
+    # Each gap (0.7 s) is shorter than the read timeout (the budget) and longer than the
+    # margin, and the six of them last 4.2 s: neither a read timeout nor a check made only
+    # when a line arrives ends the call by then; a wall clock does.
+    ollama.set_mode("stall", seconds=0.7)
+    started = time.monotonic()
     with pytest.raises(OllamaTimeout):
         answer(budget=0.8)
+    assert time.monotonic() - started < 0.8 + MARGIN
 
 
 @pytest.mark.parametrize(
@@ -118,6 +129,54 @@ def test_broken_streams_raise_bad_response(ollama, mode, error):
     ollama.mode = mode
     with pytest.raises(error):
         answer()
+
+
+@pytest.mark.parametrize("mode", ["huge_line", "endless_line", "list_line", "wrong_type"])
+def test_a_stream_out_of_size_or_shape_is_a_bad_response_at_once(ollama, mode):
+    ollama.mode = mode
+    started = time.monotonic()
+    with pytest.raises(BadResponse) as caught:
+        answer(budget=2)
+    assert caught.value.kind == "bad_response"
+    assert time.monotonic() - started < 2 + MARGIN
+
+
+@pytest.mark.parametrize("mode", ["huge_line", "endless_line"])
+def test_an_overlong_line_is_refused_without_being_held(ollama, mode):
+    # The stand-in sends its 2 or 8 MB a 64 KiB piece at a time from one buffer, so the
+    # process's peak is the client's: at most a line's cap and a read, not the line.
+    ollama.mode = mode
+    tracemalloc.start()
+    try:
+        with pytest.raises(BadResponse, match="longer than"):
+            answer()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1024 * 1024
+
+
+def test_an_answer_past_the_cap_is_a_bad_response_and_is_not_relayed_whole(ollama):
+    ollama.answer = ("x" * 49 + " ") * 200  # 10,000 characters in 200 tokens (< num_predict)
+    relayed: list[str] = []
+    with pytest.raises(BadResponse) as caught:
+        relayed.extend(get_client().chat(MESSAGES, budget=3))
+    assert caught.value.kind == "bad_response"
+    assert 0 < len("".join(relayed)) <= MAX_ANSWER_CHARS
+
+
+def test_a_deeply_nested_line_is_a_bad_response():
+    with pytest.raises(BadResponse):
+        reading._json_object(bytearray(b"[" * 100_000), "a stream line")
+
+
+@pytest.mark.parametrize("mode", ["wrong_type", "list_line", "huge_line"])
+def test_tags_out_of_shape_or_size_is_a_bad_response(ollama, mode):
+    # wrong_type: "models" is an object; list_line: the body is an array; huge_line: 2 MB.
+    ollama.mode = mode
+    with pytest.raises(BadResponse) as caught:
+        get_client().tags()
+    assert caught.value.kind == "bad_response"
 
 
 def test_second_host_answers_when_the_first_is_down(ollama, settings):

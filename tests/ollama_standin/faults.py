@@ -19,6 +19,12 @@ MODES = frozenset(
         "error_line",  # a few tokens, then {"error": ...}, still HTTP 200
         "reset",  # a few tokens, then a TCP reset
         "empty",  # done at once with empty content
+        # A server that does not keep to Ollama's shapes and sizes (in a streamed answer; the
+        # first three also shape /api/tags):
+        "huge_line",  # a few tokens, a token line of about 2 MB, the rest; a 2 MB model name
+        "list_line",  # a JSON array line in the middle of the stream; a JSON array body
+        "wrong_type",  # after a few tokens, lines whose content is a number; models an object
+        "endless_line",  # a few tokens, then 8 MB of a line that never ends, then a close
     }
 )
 

@@ -10,13 +10,20 @@ from urllib.parse import urlsplit
 from tests.ollama_standin import catalog
 from tests.ollama_standin.faults import ERROR_MESSAGES, RUNNER_FAILURE
 from tests.ollama_standin.latency import parse_keep_alive, prompt_tokens, runner_key, split_tokens
-from tests.ollama_standin.wire import JSON, Answered, WireHandler, parse_object
+from tests.ollama_standin.wire import JSON, Answered, WireHandler, dumps, parse_object
 
 if TYPE_CHECKING:
     from tests.ollama_standin.server import OllamaStandin, StandinHTTPServer
 
-FAULT_AFTER_TOKENS = 3  # the "few tokens" sent before malformed, error_line and reset
+FAULT_AFTER_TOKENS = 3  # the "few tokens" sent before a fault in the middle of a stream
 MALFORMED_LINE = b'{"model":"phi3:mini","created_at":"2024-05-0\x00\n'
+LIST_LINE = b'["phi3:mini",{"content":"Ouvrez"}]\n'
+HUGE_BYTES = 2 * 1024 * 1024  # huge_line: the content of one token line
+ENDLESS_BYTES = 8 * 1024 * 1024  # endless_line: the content of a line that never ends
+# Long content goes out a piece at a time from this one buffer, so that what the process
+# holds at its peak is the client's doing, not the stand-in's (tests measure it).
+PIECE = b"x" * 64 * 1024
+WRONG_CONTENT = 123  # wrong_type: a number where Ollama sends a string
 STATUS_MODES = {"status_500": 500, "status_503": 503, "status_404": 404}
 
 
@@ -75,7 +82,14 @@ class StandinHandler(WireHandler):
     def _tags(self, raw: bytes) -> None:
         standin = self.standin
         models = [catalog.tags_entry(name, standin.modified_at(name)) for name in standin.models]
-        self.send_json(200, {"models": models})
+        mode = standin.faults.mode
+        if mode == "huge_line":
+            models.append(catalog.tags_entry("x" * HUGE_BYTES, time.time()))
+        if mode == "list_line":
+            self.send_body(200, dumps(models), JSON)
+        else:
+            body = {entry["name"]: entry for entry in models} if mode == "wrong_type" else models
+            self.send_json(200, {"models": body})
 
     def _ps(self, raw: bytes) -> None:
         loaded = self.standin.loaded.loaded()
@@ -194,22 +208,39 @@ class StandinHandler(WireHandler):
 
         cut = min(FAULT_AFTER_TOKENS, len(tokens))
         self.start_stream()
-        for index in range(len(tokens)):
-            if index == cut and mode in ("reset", "error_line", "malformed"):
-                break
+        for index in range(cut):
             self.write_line(_chunk(kind, model, produce(index), done=False))
+        self._mid_stream_fault(mode, kind, model)
+        for index in range(cut, len(tokens)):
+            content = produce(index)
+            self.write_line(
+                _chunk(kind, model, WRONG_CONTENT if mode == "wrong_type" else content, done=False)
+            )
+        self.write_line(final(""))
+        self.end_stream()
+
+    def _mid_stream_fault(self, mode: str, kind: str, model: str) -> None:
+        """What comes after the first few tokens: a line of the fault, or the end of it all."""
         if mode == "reset":
             self.reset_connection()
         if mode == "error_line":
             self.write_line({"error": RUNNER_FAILURE})
             self.end_stream()
-            return
+            raise Answered
         if mode == "malformed":
             self.write_chunk(MALFORMED_LINE)
-            for index in range(cut, len(tokens)):
-                self.write_line(_chunk(kind, model, produce(index), done=False))
-        self.write_line(final(""))
-        self.end_stream()
+        if mode == "list_line":
+            self.write_chunk(LIST_LINE)
+        if mode in ("huge_line", "endless_line"):
+            # A token line whose content is written in pieces: all of it and the line's end
+            # (huge_line), or 8 MB of it and then the connection closes (endless_line).
+            head, tail = dumps(_chunk(kind, model, "@", done=False)).split(b'"@"')
+            self.write_chunk(head + b'"')
+            for _ in range((HUGE_BYTES if mode == "huge_line" else ENDLESS_BYTES) // len(PIECE)):
+                self.write_chunk(PIECE)
+            if mode == "endless_line":
+                self.drop()
+            self.write_chunk(b'"' + tail + b"\n")
 
     # Checks shared by the model endpoints
 
@@ -237,7 +268,7 @@ class StandinHandler(WireHandler):
             self.drop()
 
 
-def _chunk(kind: str, model: str, content: str, **fields: Any) -> dict[str, Any]:
+def _chunk(kind: str, model: str, content: str | int, **fields: Any) -> dict[str, Any]:
     if kind == "chat":
         body: dict[str, Any] = {"message": {"role": "assistant", "content": content}}
     else:

@@ -1,10 +1,20 @@
 from __future__ import annotations
 
+import threading
+
 import pytest
+from django.db import connection, transaction
+from django.utils import timezone
 
 from help.models import HelpArticle
 from help.search.languages import normalise_language
-from help.search.version import articles_version
+from help.search.version import (
+    VERSION_KEY,
+    VERSION_TTL,
+    articles_version,
+    compute_articles_version,
+)
+from help.shared_state.safe_cache import safe_cache
 from help.views.articles import article_in_language
 
 pytestmark = pytest.mark.django_db
@@ -23,6 +33,7 @@ def test_language_codes_are_normalised_to_fr_or_en(value, expected):
     assert normalise_language(value) == expected
 
 
+@pytest.mark.django_db(transaction=True)
 def test_articles_version_changes_when_an_article_is_edited_added_or_deleted():
     article = make_article()
     first = articles_version()
@@ -47,6 +58,45 @@ def test_articles_version_survives_a_cache_outage(redis_cache):
     expected = articles_version()
     redis_cache.stop()
     assert articles_version() == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_is_seen_even_when_a_request_reads_during_its_transaction():
+    article = make_article()
+    before = articles_version()
+    safe_cache.delete(VERSION_KEY)  # as after an expiry: the next reader recomputes
+    edited, read = threading.Event(), threading.Event()
+
+    def reader() -> None:
+        edited.wait(5)
+        try:
+            assert articles_version() == before  # the edit is not committed yet
+        finally:
+            connection.close()
+            read.set()
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    with transaction.atomic():
+        article.body = "Nouveau corps"
+        article.save()
+        edited.set()
+        assert read.wait(5)
+    thread.join()
+    after = articles_version()
+    assert after != before
+    assert after == compute_articles_version()
+
+
+def test_a_lost_bump_heals_when_the_stored_version_expires(settings, monkeypatch):
+    make_article()
+    stale = articles_version()
+    HelpArticle.objects.update(body="Changed behind the signals' back")
+    HelpArticle.objects.filter().update(updated_at=timezone.now())
+    assert articles_version() == stale
+    assert 0 < safe_cache.backend.ttl(VERSION_KEY) <= VERSION_TTL
+    safe_cache.delete(VERSION_KEY)  # what the expiry does
+    assert articles_version() != stale
 
 
 def test_article_in_language_falls_back_to_the_other_language():

@@ -7,6 +7,7 @@ from django.test import Client, RequestFactory
 
 from help.conf import parse_rate
 from help.shared_state.rate_limits import retry_after
+from help.views.decorators import api_view
 
 pytestmark = pytest.mark.django_db
 
@@ -50,10 +51,46 @@ def test_authenticated_users_are_counted_per_user_not_per_ip(settings, django_us
     assert ask(second, "10.0.0.1").status_code == 400
 
 
-def test_get_endpoints_are_not_limited(settings, client):
-    settings.HELP = {**settings.HELP, "RATE_LIMIT": "1/h"}
-    for _ in range(3):
-        assert client.get("/help/suggest", {"q": "client"}).status_code == 200
+def suggest(client: Client, ip: str):
+    return client.get("/help/suggest", {"q": "client"}, REMOTE_ADDR=ip)
+
+
+def test_suggestions_have_their_own_limit(settings):
+    settings.HELP = {**settings.HELP, "RATE_LIMIT": "1/h", "SUGGEST_RATE_LIMIT": "3/h"}
+    client = Client()
+    assert [suggest(client, "10.0.0.1").status_code for _ in range(3)] == [200, 200, 200]
+    limited = suggest(client, "10.0.0.1")
+    assert limited.status_code == 429
+    assert limited.json()["error"]["code"] == "rate_limited"
+    assert 1 <= int(limited["Retry-After"]) <= 3600
+    assert suggest(client, "10.0.0.2").status_code == 200  # another IP is served meanwhile
+
+
+def test_suggesting_and_asking_do_not_spend_each_others_budget(settings):
+    settings.HELP = {**settings.HELP, "RATE_LIMIT": "2/h", "SUGGEST_RATE_LIMIT": "2/h"}
+    client = Client()
+    # Suggestions spent first: asking still has its whole budget.
+    assert [suggest(client, "10.0.0.1").status_code for _ in range(3)] == [200, 200, 429]
+    assert [ask(client, "10.0.0.1").status_code for _ in range(3)] == [400, 400, 429]
+    # Questions spent first: suggesting still has its whole budget.
+    assert [ask(client, "10.0.0.2").status_code for _ in range(3)] == [400, 400, 429]
+    assert [suggest(client, "10.0.0.2").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_each_setting_counts_apart(settings):
+    settings.HELP = {**settings.HELP, "RATE_LIMIT": "1/m", "SUGGEST_RATE_LIMIT": "1/m"}
+    request = RequestFactory().get("/help/suggest", REMOTE_ADDR="10.0.0.3")
+    request.user = None
+    now = 600.0  # the start of a window
+    assert retry_after(request, now, setting="SUGGEST_RATE_LIMIT") is None
+    assert retry_after(request, now) is None  # RATE_LIMIT: its own first request
+    assert retry_after(request, now + 20, setting="SUGGEST_RATE_LIMIT") == 40
+    assert retry_after(request, now + 20, setting="RATE_LIMIT") == 40
+
+
+def test_a_view_naming_an_unknown_rate_setting_fails_when_decorated():
+    with pytest.raises(ValueError, match="SUGGEST_RATE"):
+        api_view(("GET",), rate="SUGGEST_RATE")
 
 
 def test_nobody_is_limited_while_the_cache_is_down(settings, redis_cache):

@@ -49,3 +49,21 @@ def test_with_the_cache_down_everyone_leads(redis_cache):
     redis_cache.stop()
     assert Flight(KEY).acquire()
     assert Flight(KEY).acquire()
+
+
+def test_release_leaves_a_lock_that_has_passed_to_another_leader():
+    leader = Flight(KEY)
+    assert leader.acquire()
+    # The lock expired and another process took it over before the leader finished.
+    safe_cache.set(leader.lock_key, "another-leaders-token", 60)
+    leader.release()
+    assert safe_cache.get(leader.lock_key) == "another-leaders-token"
+
+
+def test_release_is_one_atomic_command_on_redis(redis_cache):
+    leader = Flight(KEY)
+    leader.acquire()
+    with redis_cache.monitor() as commands:
+        leader.release()
+    assert [command[0] for command in commands()] == ["EVAL"]
+    assert safe_cache.get(leader.lock_key) is None

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from help.models import HelpFeedback, HelpQuery
+from help.ops.health import probe_memo
 from tests.helpers import ask, make_articles
 
 pytestmark = pytest.mark.django_db
@@ -164,21 +165,67 @@ def test_bad_feedback_is_refused_with_its_code(client, body, status, code):
     assert_error(response, status, code)
 
 
-def test_health_reports_every_part(client, ollama):
-    body = client.get("/help/health").json()
-    assert body == {
-        "status": "ok",
-        "cache": "up",
-        "ollama": "up",
-        "model": "phi3:mini",
-        "model_available": True,
-        "model_loaded": False,
-        "breaker": "closed",
-        "error": "",
-    }
+FULL_HEALTH = {
+    "status": "ok",
+    "cache": "up",
+    "ollama": "up",
+    "model": "phi3:mini",
+    "model_available": True,
+    "model_loaded": False,
+    "breaker": "closed",
+    "error": "",
+}
 
 
-def test_health_without_ollama_is_degraded_not_an_error(client):
-    response = client.get("/help/health")
+@pytest.fixture
+def fresh_probe():
+    probe_memo.forget()  # no Ollama probe remembered from an earlier test
+    yield
+    probe_memo.forget()
+
+
+def test_staff_get_every_part_of_health(admin_client, ollama, fresh_probe):
+    assert admin_client.get("/help/health").json() == FULL_HEALTH
+
+
+def test_the_metrics_token_gets_every_part_of_health(ollama, fresh_probe, settings):
+    settings.HELP = {**settings.HELP, "METRICS_TOKEN": "s3cret-token"}
+    response = Client().get("/help/health", HTTP_AUTHORIZATION="Bearer s3cret-token")
+    assert response.json() == FULL_HEALTH
+
+
+@pytest.mark.parametrize("authorization", ["", "Bearer wrong", "Bearer "])
+def test_anonymous_health_is_only_the_status(ollama, fresh_probe, settings, authorization):
+    settings.HELP = {**settings.HELP, "METRICS_TOKEN": "s3cret-token"}
+    response = Client().get("/help/health", HTTP_AUTHORIZATION=authorization)
     assert response.status_code == 200
-    assert (response.json()["status"], response.json()["ollama"]) == ("degraded", "down")
+    assert response.json() == {"status": "ok"}
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_non_staff_users_get_only_the_health_status(client, django_user_model, ollama, fresh_probe):
+    client.force_login(django_user_model.objects.create_user("visitor", password="x"))
+    assert client.get("/help/health").json() == {"status": "ok"}
+
+
+def test_health_without_ollama_is_degraded_not_an_error(client, admin_client, fresh_probe):
+    response = client.get("/help/health")
+    assert (response.status_code, response.json()) == (200, {"status": "degraded"})
+    report = admin_client.get("/help/health").json()
+    assert (report["status"], report["ollama"]) == ("degraded", "down")
+
+
+def test_health_is_never_rate_limited(client, settings):
+    settings.HELP = {**settings.HELP, "RATE_LIMIT": "1/h", "SUGGEST_RATE_LIMIT": "1/h"}
+    assert [client.get("/help/health").status_code for _ in range(3)] == [200, 200, 200]
+
+
+def test_suggest_past_its_limit_is_429_with_retry_after(client, settings):
+    settings.HELP = {**settings.HELP, "SUGGEST_RATE_LIMIT": "2/h"}
+    assert [client.get("/help/suggest", {"q": "client"}).status_code for _ in range(2)] == [
+        200,
+        200,
+    ]
+    limited = client.get("/help/suggest", {"q": "client"})
+    assert_error(limited, 429, "rate_limited")
+    assert 1 <= int(limited["Retry-After"]) <= 3600

@@ -40,19 +40,22 @@
     return el("button", { type: "button", class: className, ...attributes }, [text]);
   }
 
-  // Mirror of help.search.text.fold on the server, so both sides agree on what "the same
-  // question" is. Python's casefold turns "ß" into "ss" and U+0345 into a Greek iota,
-  // and its "combining" test keeps U+034F: the first replacements make up for that.
+  // Mirror of help.search.text.fold_question on the server, so both caches agree on what
+  // "the same question" is: Latin accents, case and punctuation fold; other scripts, digits
+  // and meaningful signs stay. The replacements make up for Python's casefold.
   function fold(text) {
     return text
+      .normalize("NFKC")
       .toLowerCase()
+      .normalize("NFD")
       .replace(/[ßẞ]/g, "ss")
-      .replace(/[\u0345\u034f]/g, " ")
+      .replace(/\u0345/g, "ι")
+      .replace(/ς/g, "σ")
       .replace(/œ/g, "oe")
       .replace(/æ/g, "ae")
-      .normalize("NFKD")
-      .replace(/\p{Mn}/gu, "")
-      .replace(/[^0-9a-z]+/g, " ")
+      .replace(/([a-z])\p{M}+/gu, "$1")
+      .replace(/[^\p{L}\p{N}\p{M}\p{Sm}\p{Sc}\p{So}%#@&]+/gu, " ")
+      .normalize("NFC")
       .trim();
   }
 
@@ -138,14 +141,17 @@
     return fragment;
   }
 
-  // ---- client cache: an LRU in sessionStorage, so it survives page changes
+  // ---- client cache: an LRU in sessionStorage, so it survives page changes. It belongs
+  // to one user's session (config.scope changes on login and logout).
 
   const answers = {
     read() {
       try {
         const data = JSON.parse(sessionStorage.getItem(CACHE_STORE));
-        if (data?.version === config.articlesVersion) return data.entries;
-        // An article changed since: every stored answer may be stale.
+        if (data?.version === config.articlesVersion && data.scope === config.scope) {
+          return data.entries;
+        }
+        // An article changed, or the user did: no stored answer may be shown.
         if (data) sessionStorage.removeItem(CACHE_STORE);
       } catch {
         // storage disabled or corrupt: behave as empty
@@ -153,7 +159,7 @@
       return [];
     },
     write(entries) {
-      const data = { version: config.articlesVersion, entries };
+      const data = { version: config.articlesVersion, scope: config.scope, entries };
       try {
         sessionStorage.setItem(CACHE_STORE, JSON.stringify(data));
       } catch {
@@ -175,6 +181,7 @@
       this.write(entries.slice(-CACHE_SIZE));
     },
   };
+  answers.read(); // at once: another user's answers must not stay in the tab
 
   // ---- page hints: what the page shows, never what the user typed
 
@@ -187,8 +194,11 @@
     ["nav", "nav a[href]"],
     ["label", "label, legend"],
   ];
-  // Text under these is user data (field values, editable text) or not text at all.
-  const PRIVATE = "input, select, textarea, option, [contenteditable], script, style, template";
+  // Text under these is user data (field values, editable text, a table's cells) or not
+  // text at all; in a table body only header cells (th) describe the page.
+  const PRIVATE = "input, select, textarea, option, [contenteditable], script, style, template, td";
+  const isPrivate = (node) =>
+    node.closest(PRIVATE) || (node.closest("tbody") && !node.closest("th"));
 
   function shown(node) {
     if (node.closest("[data-help-ignore], [hidden], [aria-hidden=true]")) return false;
@@ -197,10 +207,10 @@
   }
 
   function visibleText(node) {
-    if (!shown(node) || node.closest(PRIVATE)) return "";
+    if (!shown(node) || isPrivate(node)) return "";
     const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT, {
       acceptNode: (text) =>
-        text.parentElement.closest(PRIVATE) || !shown(text.parentElement)
+        isPrivate(text.parentElement) || !shown(text.parentElement)
           ? NodeFilter.FILTER_REJECT
           : NodeFilter.FILTER_ACCEPT,
     });
@@ -642,7 +652,9 @@
     url.search = new URLSearchParams({ q: query, lang: config.lang, path: location.pathname });
     try {
       const response = await fetch(url, { signal: controller.signal });
-      if (response.ok) showSuggestions((await response.json()).results || []);
+      // A refusal (429 past the suggestion limit) must not leave an older query's list.
+      if (!response.ok) return hideSuggestions();
+      showSuggestions((await response.json()).results || []);
     } catch {
       // aborted or offline: suggestions are a nicety
     }
