@@ -293,3 +293,10 @@ def test_a_half_open_probe_that_finds_the_pool_full_lets_the_next_request_probe(
     assert safe_cache.get(breaker.PROBE_KEY) is None
     assert breaker.allow_request()  # the next request is the probe
     ollama.mode = "ok"  # release the hung handler
+
+
+def test_a_changed_prompt_budget_never_serves_answers_made_with_the_old_one(ollama, settings):
+    assert events_of("Comment créer un client ?")[-1]["source"] == "model"
+    assert events_of("Comment créer un client ?")[-1]["source"] == "cache"
+    settings.HELP = {**settings.HELP, "MAX_DOCS_CHARS": 300}
+    assert events_of("Comment créer un client ?")[-1]["source"] == "model"
