@@ -24,6 +24,14 @@ class HelpArticle(models.Model):
         blank=True,
         help_text=_("The URL path of the page this article documents, e.g. /clients/."),
     )
+    questions = models.TextField(
+        _("alternate questions"),
+        blank=True,
+        help_text=_(
+            "One question per line, written the way users ask it: the search weighs them "
+            "between the title and the body."
+        ),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -40,6 +48,10 @@ class HelpArticle(models.Model):
     def get_absolute_url(self) -> str:
         url = reverse("help:article", kwargs={"slug": self.slug})
         return f"{url}?lang={self.language}"
+
+    @property
+    def question_list(self) -> list[str]:
+        return [line.strip() for line in self.questions.splitlines() if line.strip()]
 
 
 class HelpQuery(models.Model):

@@ -1,4 +1,13 @@
-"""Load help articles from `<slug>.<lang>.md` files with a small front matter block."""
+"""Load help articles from `<slug>.<lang>.md` files with a small front matter block:
+
+    ---
+    title: Faire un devis
+    path: /devis/nouveau/
+    questions:
+      - je dois chiffrer une commande
+      - comment on fait une offre de prix
+    ---
+"""
 
 from __future__ import annotations
 
@@ -25,6 +34,7 @@ class ArticleFile:
     title: str
     path_prefix: str
     body: str
+    questions: str  # one per line
 
 
 def parse_article(path: Path) -> ArticleFile:
@@ -35,11 +45,16 @@ def parse_article(path: Path) -> ArticleFile:
     match = FRONT_MATTER.match(text)
     if not match:
         raise ArticleFileError(f"{path.name}: missing the '---' front matter block")
-    meta = {
-        key.strip(): value.strip()
-        for key, sep, value in (line.partition(":") for line in match["meta"].splitlines())
-        if sep
-    }
+    meta: dict[str, str] = {}
+    questions: list[str] = []
+    for line in match["meta"].splitlines():
+        item = line.strip()
+        if item.startswith("- ") and "questions" in meta:
+            questions.append(item[2:].strip())
+            continue
+        key, sep, value = line.partition(":")
+        if sep:
+            meta[key.strip()] = value.strip()
     if not meta.get("title"):
         raise ArticleFileError(f"{path.name}: the front matter has no title")
     return ArticleFile(
@@ -48,6 +63,7 @@ def parse_article(path: Path) -> ArticleFile:
         title=meta["title"],
         path_prefix=meta.get("path", ""),
         body=match["body"].strip(),
+        questions="\n".join(questions),
     )
 
 
@@ -59,7 +75,12 @@ def load_articles(directory: Path = ARTICLES_DIR) -> Counter[str]:
     outcome: Counter[str] = Counter()
     for path in sorted(directory.glob("*.md")):
         article = parse_article(path)
-        fields = {"title": article.title, "body": article.body, "path_prefix": article.path_prefix}
+        fields = {
+            "title": article.title,
+            "body": article.body,
+            "path_prefix": article.path_prefix,
+            "questions": article.questions,
+        }
         current = (
             HelpArticle.objects.filter(slug=article.slug, language=article.language)
             .values(*fields)

@@ -76,7 +76,7 @@ class PathFilter(ValuesFilter):
 class HelpArticleAdmin(admin.ModelAdmin):
     list_display = ["title", "slug", "language", "path_prefix", "updated_at"]
     list_filter = ["language"]
-    search_fields = ["title", "slug", "body", "path_prefix"]
+    search_fields = ["title", "slug", "body", "questions", "path_prefix"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["updated_at", "preview", "cited_by"]
     ordering = ["slug", "language"]
@@ -85,7 +85,7 @@ class HelpArticleAdmin(admin.ModelAdmin):
         css = ADMIN_MEDIA
 
     def get_fields(self, request: HttpRequest, obj: HelpArticle | None = None) -> tuple[str, ...]:
-        fields = ("title", "slug", "language", "path_prefix", "body", "updated_at")
+        fields = ("title", "slug", "language", "path_prefix", "body", "questions", "updated_at")
         # A new article has nothing to preview and no question has cited it yet.
         return fields if obj is None else (*fields, "preview", "cited_by")
 
