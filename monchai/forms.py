@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
 
 from monchai import stock
 from monchai.models import Client, Cuvee, Quote, QuoteLine, StockMovement
@@ -18,8 +19,8 @@ def require_at_least_one(field: forms.Field) -> None:
 class LoginForm(AuthenticationForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["username"].label = "Nom d'utilisateur"
-        self.fields["password"].label = "Mot de passe"
+        self.fields["username"].label = _("Username")
+        self.fields["password"].label = _("Password")
 
 
 class ClientForm(forms.ModelForm):
@@ -47,7 +48,7 @@ class StockMovementForm(forms.ModelForm):
         model = StockMovement
         fields = ["cuvee", "kind", "quantity", "reason"]
         widgets = {"kind": forms.RadioSelect}
-        help_texts = {"reason": "Par exemple : mise en bouteille, vente au caveau, casse."}
+        help_texts = {"reason": _("For example: bottling, cellar-door sale, breakage.")}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -91,7 +92,7 @@ class QuoteLineForm(forms.ModelForm):
         model = QuoteLine
         fields = ["cuvee", "quantity", "unit_price"]
         widgets = {"unit_price": forms.NumberInput(attrs={"step": "0.01", "min": "0"})}
-        help_texts = {"unit_price": "Vide : prix de la cuvée."}
+        help_texts = {"unit_price": _("Empty: the cuvée's price.")}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -106,7 +107,7 @@ class QuoteLineForm(forms.ModelForm):
 
 
 class BaseQuoteLineFormSet(forms.BaseInlineFormSet):
-    default_error_messages = {"too_few_forms": "Ajoutez au moins une ligne au devis."}
+    default_error_messages = {"too_few_forms": _("Add at least one line to the quote.")}
 
 
 QuoteLineFormSet = forms.inlineformset_factory(

@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models.functions import Length
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 CENT = Decimal("0.01")
 
@@ -18,18 +20,18 @@ def default_valid_until() -> date:
 
 
 class Client(models.Model):
-    name = models.CharField("nom", max_length=200)
-    email = models.EmailField("e-mail", blank=True)
-    phone = models.CharField("téléphone", max_length=30, blank=True)
-    address = models.TextField("adresse", blank=True)
-    city = models.CharField("ville", max_length=100, blank=True)
-    notes = models.TextField("notes", blank=True)
-    created_at = models.DateTimeField("créé le", default=timezone.now, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    address = models.TextField(_("address"), blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created on"), default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["name"]
-        verbose_name = "client"
-        verbose_name_plural = "clients"
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
 
     def __str__(self) -> str:
         return self.name
@@ -45,36 +47,36 @@ class CuveeQuerySet(models.QuerySet):
 
 class Cuvee(models.Model):
     class Colour(models.TextChoices):
-        RED = "rouge", "Rouge"
-        WHITE = "blanc", "Blanc"
-        ROSE = "rose", "Rosé"
-        SPARKLING = "effervescent", "Effervescent"
+        RED = "rouge", _("Red")
+        WHITE = "blanc", _("White")
+        ROSE = "rose", _("Rosé")
+        SPARKLING = "effervescent", _("Sparkling")
 
-    name = models.CharField("nom", max_length=200)
-    colour = models.CharField("couleur", max_length=20, choices=Colour.choices)
+    name = models.CharField(_("name"), max_length=200)
+    colour = models.CharField(_("colour"), max_length=20, choices=Colour.choices)
     vintage = models.PositiveSmallIntegerField(
-        "millésime", null=True, blank=True, help_text="Laissez vide pour un vin non millésimé."
+        _("vintage"), null=True, blank=True, help_text=_("Leave empty for a non-vintage wine.")
     )
-    bottles_in_stock = models.PositiveIntegerField("bouteilles en stock", default=0)
+    bottles_in_stock = models.PositiveIntegerField(_("bottles in stock"), default=0)
     low_stock_threshold = models.PositiveIntegerField(
-        "seuil d'alerte",
+        _("alert threshold"),
         default=50,
-        help_text="Sous ce nombre de bouteilles, la cuvée est signalée « Stock bas ».",
+        help_text=_("Below this number of bottles, the cuvée is flagged “Low stock”."),
     )
     unit_price = models.DecimalField(
-        "prix unitaire HT",
+        _("unit price excl. VAT"),
         max_digits=10,
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0"))],
-        help_text="Prix public hors taxes d'une bouteille, en euros.",
+        help_text=_("Public price of one bottle excluding VAT, in euros."),
     )
 
     objects = CuveeQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "-vintage"]
-        verbose_name = "cuvée"
-        verbose_name_plural = "cuvées"
+        verbose_name = _("cuvée")
+        verbose_name_plural = _("cuvées")
 
     def __str__(self) -> str:
         return f"{self.name} {self.vintage}" if self.vintage else self.name
@@ -89,32 +91,37 @@ class Cuvee(models.Model):
 
 class StockMovement(models.Model):
     class Kind(models.TextChoices):
-        IN = "in", "Entrée"
-        OUT = "out", "Sortie"
+        IN = "in", _("Entry")
+        OUT = "out", _("Exit")
 
     cuvee = models.ForeignKey(
-        Cuvee, on_delete=models.PROTECT, related_name="movements", verbose_name="cuvée"
+        Cuvee, on_delete=models.PROTECT, related_name="movements", verbose_name=_("cuvée")
     )
-    kind = models.CharField("type", max_length=3, choices=Kind.choices)
-    quantity = models.PositiveIntegerField("quantité", validators=[MinValueValidator(1)])
-    reason = models.CharField("motif", max_length=200)
-    created_at = models.DateTimeField("date", default=timezone.now, editable=False)
+    kind = models.CharField(_("type"), max_length=3, choices=Kind.choices)
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    reason = models.CharField(_("reason"), max_length=200)
+    created_at = models.DateTimeField(_("date"), default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         editable=False,
-        verbose_name="saisi par",
+        verbose_name=_("entered by"),
     )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = "mouvement de stock"
-        verbose_name_plural = "mouvements de stock"
+        verbose_name = _("stock movement")
+        verbose_name_plural = _("stock movements")
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} de {self.quantity} × {self.cuvee}"
+        # Translators: a stock movement, e.g. "Entry of 12 × Les Coteaux 2022".
+        return gettext("%(kind)s of %(quantity)s × %(cuvee)s") % {
+            "kind": self.get_kind_display(),
+            "quantity": self.quantity,
+            "cuvee": self.cuvee,
+        }
 
     @property
     def signed_quantity(self) -> int:
@@ -123,10 +130,10 @@ class StockMovement(models.Model):
 
 class Quote(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "brouillon", "Brouillon"
-        SENT = "envoye", "Envoyé"
-        ACCEPTED = "accepte", "Accepté"
-        REFUSED = "refuse", "Refusé"
+        DRAFT = "brouillon", _("Draft")
+        SENT = "envoye", _("Sent")
+        ACCEPTED = "accepte", _("Accepted")
+        REFUSED = "refuse", _("Refused")
 
     EDITABLE_STATUSES = frozenset({Status.DRAFT, Status.SENT})
     TRANSITIONS = {
@@ -136,27 +143,29 @@ class Quote(models.Model):
         Status.REFUSED: (),
     }
 
-    number = models.CharField("numéro", max_length=20, unique=True, editable=False)
+    number = models.CharField(_("number"), max_length=20, unique=True, editable=False)
     client = models.ForeignKey(
-        Client, on_delete=models.PROTECT, related_name="quotes", verbose_name="client"
+        Client, on_delete=models.PROTECT, related_name="quotes", verbose_name=_("client")
     )
-    status = models.CharField("statut", max_length=10, choices=Status.choices, default=Status.DRAFT)
-    created_at = models.DateTimeField("créé le", default=timezone.now, editable=False)
-    valid_until = models.DateField("valable jusqu'au", default=default_valid_until)
-    notes = models.TextField("notes", blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    created_at = models.DateTimeField(_("created on"), default=timezone.now, editable=False)
+    valid_until = models.DateField(_("valid until"), default=default_valid_until)
+    notes = models.TextField(_("notes"), blank=True)
     vat_rate = models.DecimalField(
-        "taux de TVA",
+        _("VAT rate"),
         max_digits=5,
         decimal_places=2,
         default=Decimal("20.00"),
         validators=[MinValueValidator(Decimal("0"))],
-        help_text="En pourcentage, par exemple 20,00.",
+        help_text=_("As a percentage, for example 20.00."),
     )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = "devis"
-        verbose_name_plural = "devis"
+        verbose_name = _("quote")
+        verbose_name_plural = _("quotes")
 
     def __str__(self) -> str:
         return self.number
@@ -204,14 +213,14 @@ def next_quote_number(year: int) -> str:
 
 class QuoteLine(models.Model):
     quote = models.ForeignKey(
-        Quote, on_delete=models.CASCADE, related_name="lines", verbose_name="devis"
+        Quote, on_delete=models.CASCADE, related_name="lines", verbose_name=_("quote")
     )
     cuvee = models.ForeignKey(
-        Cuvee, on_delete=models.PROTECT, related_name="quote_lines", verbose_name="cuvée"
+        Cuvee, on_delete=models.PROTECT, related_name="quote_lines", verbose_name=_("cuvée")
     )
-    quantity = models.PositiveIntegerField("quantité", validators=[MinValueValidator(1)])
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
     unit_price = models.DecimalField(
-        "prix unitaire HT",
+        _("unit price excl. VAT"),
         max_digits=10,
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0"))],
@@ -219,8 +228,8 @@ class QuoteLine(models.Model):
 
     class Meta:
         ordering = ["pk"]
-        verbose_name = "ligne de devis"
-        verbose_name_plural = "lignes de devis"
+        verbose_name = _("quote line")
+        verbose_name_plural = _("quote lines")
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.cuvee}"

@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions, before CommonMiddleware: activates the language of each request.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -143,8 +145,9 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
-# The demo's pages are French whatever the browser asks; the help app still serves
-# articles and answers in English to whoever asks for them (``?lang=en``, ``"lang": "en"``).
+# French by default; English for whoever picks it in the header's switcher (set_language's
+# cookie) or whose browser prefers it (Accept-Language). The help widget, its articles and
+# its answers follow the active language.
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -169,6 +172,9 @@ STORAGES = {
 SECURE_COOKIES = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
+LANGUAGE_COOKIE_SECURE = SECURE_COOKIES
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -192,6 +198,8 @@ HELP = {
     "SUGGEST_RATE_LIMIT": os.environ.get("HELP_SUGGEST_RATE_LIMIT", "120/m"),
     "METRICS_TOKEN": os.environ.get("HELP_METRICS_TOKEN", ""),
     "QUERY_RETENTION_DAYS": env_number("HELP_QUERY_RETENTION_DAYS", "90", int),
+    # The demo's own words for its domain, in French and English (help/search/vocabulary.py).
+    "VOCABULARY": "monchai.help_vocabulary.VOCABULARY",
 }
 
 LOGGING = {

@@ -35,6 +35,7 @@ stock_patterns = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("help/", include("help.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the header's FR / EN
     path(
         "connexion/",
         auth_views.LoginView.as_view(

@@ -28,7 +28,7 @@ ALLOWED = {
     "admin": {"conf", "models", "shared_state", "ollama", "search", "answering", "ops", "views"},
     "templatetags": {"conf", "search"},
     "management": {"conf", "models", "ollama", "ops"},
-    "checks": {"conf"},
+    "checks": {"conf", "search"},
     "urls": {"views"},
     "apps": {"checks", "models", "search"},
     "migrations": set(),

@@ -2,6 +2,11 @@
 
 Every action reports through django.contrib.messages, failures included: an operator
 pressing "warm the model" with Ollama down needs to read why, not a 500.
+
+"add_question" is how the assistant learns from its log: a person picks a logged question
+and the article that answers it, and the question joins the article's alternate questions.
+It needs the permission to change articles besides the dashboard's, and is recorded in the
+article's admin history.
 """
 
 from __future__ import annotations
@@ -9,20 +14,33 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from django.contrib import messages
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils import formats, timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, override
 
 from help.admin.chart import build_chart
-from help.admin.figures import WINDOWS, figures, window_name
+from help.admin.figures import (
+    WINDOWS,
+    alternate_question,
+    figures,
+    has_question,
+    window_name,
+)
 from help.answering.answer_cache import clear_answers
+from help.models import HelpArticle, HelpQuery
 from help.ollama.errors import OllamaError
 from help.ops import warmup
+from help.search.text import fold
 from help.shared_state.safe_cache import safe_cache
 
 if TYPE_CHECKING:
@@ -33,6 +51,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PRE_ANSWER_COUNT = 10
+M = TypeVar("M", bound=Model)
 
 
 def dashboard_view(request: HttpRequest, model_admin: ModelAdmin[HelpDashboard]) -> HttpResponse:
@@ -56,6 +75,7 @@ def dashboard_view(request: HttpRequest, model_admin: ModelAdmin[HelpDashboard])
         "windows": windows,
         "window_label": dict(windows)[window],
         "pre_answer_count": PRE_ANSWER_COUNT,
+        "can_add_questions": can_change_articles(request),
     }
     return TemplateResponse(request, "admin/help/dashboard.html", context)
 
@@ -133,6 +153,61 @@ def pre_answer(request: HttpRequest) -> None:
     messages.add_message(request, level, text)
 
 
+def can_change_articles(request: HttpRequest) -> bool:
+    return request.user.has_perm("help.change_helparticle")
+
+
+def add_question(request: HttpRequest) -> None:
+    """Adds a logged question to an article's alternate questions, once."""
+    user_id = request.user.pk
+    if user_id is None or not can_change_articles(request):
+        messages.error(request, _("You are not allowed to change help articles."))
+        return
+    query = _first(HelpQuery.objects.all(), request.POST.get("query"))
+    if query is None:
+        messages.error(request, _("That question is no longer in the log."))
+        return
+    question = alternate_question(query.question)
+    if not fold(question):
+        messages.error(request, _("That question has no words to add."))
+        return
+    with transaction.atomic():
+        article = _first(HelpArticle.objects.select_for_update(), request.POST.get("article"))
+        if article is None:
+            messages.error(request, _("That help article no longer exists."))
+            return
+        names = {"question": question, "article": article.title}
+        if has_question(article, question):
+            messages.info(
+                request,
+                _("«%(question)s» is already an alternate question of «%(article)s».") % names,
+            )
+            return
+        existing = article.questions.rstrip()
+        article.questions = f"{existing}\n{question}" if existing else question
+        # Saved through the ORM: the articles version is bumped, and every index rebuilt.
+        article.save(update_fields=["questions", "updated_at"])
+        with override(None):  # stored untranslated, as the admin's own change messages
+            field = str(capfirst(HelpArticle._meta.get_field("questions").verbose_name))
+        LogEntry.objects.log_actions(
+            user_id,
+            [article],
+            CHANGE,
+            change_message=[{"changed": {"fields": [field]}}],
+            single_object=True,
+        )
+    logger.info("help: alternate question added to article %s (%s)", article.pk, article.slug)
+    messages.success(request, _("Added «%(question)s» to «%(article)s».") % names)
+
+
+def _first(rows: QuerySet[M], pk: str | None) -> M | None:
+    """The row with this primary key, or None for a missing or malformed one."""
+    try:
+        return rows.filter(pk=pk).first() if pk else None
+    except (ValueError, ValidationError):
+        return None
+
+
 def _error_text(exc: OllamaError) -> str:
     return {
         "unreachable": _("Ollama is unreachable"),
@@ -150,4 +225,5 @@ ACTIONS: dict[str, Callable[[HttpRequest], None]] = {
     "clear_cache": clear_cache,
     "warm_model": warm_model,
     "pre_answer": pre_answer,
+    "add_question": add_question,
 }

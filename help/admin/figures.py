@@ -3,21 +3,27 @@
 Traffic comes from the shared metrics in the cache (every process's answers), the coverage
 gaps and unhelpful answers from the log in the database, the model's state from Ollama
 itself. Redis or Ollama being down is a figure too: it never raises.
+
+Each gap and unhelpful answer comes with its candidate articles, the ones its answers cited
+(or that the search finds now), so that staff can add the question to one of them as an
+alternate question: a person decides; nothing from the log reaches the index by itself.
 """
 
 from __future__ import annotations
 
 import math
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypedDict
 
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from help.models import HelpFeedback, HelpQuery
+from help.models import HelpArticle, HelpFeedback, HelpQuery
 from help.ops.probe import OllamaState, probe_ollama
-from help.search.index import MIN_SCORE
+from help.search.index import MIN_SCORE, search
+from help.search.text import cap, clean, fold
 from help.shared_state import breaker, metrics
 from help.shared_state.safe_cache import safe_cache
 
@@ -25,6 +31,9 @@ WINDOWS = {"1h": 3600, "24h": 24 * 3600, "7d": 7 * 24 * 3600}
 DEFAULT_WINDOW = "24h"
 LIST_LIMIT = 20
 PERCENTILES = (0.5, 0.95, 0.99)
+CANDIDATES = 3  # articles offered per question
+ROWS_PER_GAP = 20  # latest log rows of a gap read for the articles they cited
+MAX_ALTERNATE_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -50,12 +59,30 @@ class Traffic:
         return self.window.fallback_rate * 100
 
 
-class CoverageGap(TypedDict):
+@dataclass(frozen=True)
+class Candidate:
+    """An article a logged question may become an alternate question of."""
+
+    article_id: int
+    title: str
+    added: bool  # the question is one of its alternate questions already
+
+
+@dataclass(frozen=True)
+class CoverageGap:
     question: str
     lang: str
     times: int
     best: float  # the best article score among the non-cached answers
     last_path: str
+    query_id: uuid.UUID  # its latest row, named by the "add" buttons
+    candidates: list[Candidate]
+
+
+@dataclass(frozen=True)
+class Unhelpful:
+    feedback: HelpFeedback
+    candidates: list[Candidate]
 
 
 @dataclass(frozen=True)
@@ -67,7 +94,7 @@ class Figures:
     breaker: str
     ollama: OllamaState
     gaps: list[CoverageGap]
-    unhelpful: list[HelpFeedback]
+    unhelpful: list[Unhelpful]
     feedback_count: int
     unhelpful_count: int
 
@@ -89,11 +116,7 @@ def figures(window: str) -> Figures:
         breaker=breaker.state(),
         ollama=probe_ollama(),
         gaps=coverage_gaps(since),
-        unhelpful=list(
-            feedback.filter(helpful=False)
-            .select_related("query")
-            .order_by("-created_at")[:LIST_LIMIT]
-        ),
+        unhelpful=unhelpful_answers(since),
         feedback_count=feedback.count(),
         unhelpful_count=feedback.filter(helpful=False).count(),
     )
@@ -122,13 +145,13 @@ def format_ms(value: float | None) -> str:
 
 
 def coverage_gaps(since: datetime) -> list[CoverageGap]:
-    """Frequent questions whose best article scored under MIN_SCORE.
+    """Frequent questions whose best article scored under MIN_SCORE, most asked first.
 
     Cache hits skip retrieval (their score is 0), so the best score is taken over the others;
     a question answered only from the cache in the window has no score and is left out.
     """
     scored = ~Q(source=HelpQuery.Source.CACHE)
-    return list(
+    groups = list(
         HelpQuery.objects.filter(created_at__gte=since)
         .values("question", "lang")
         .annotate(
@@ -139,3 +162,91 @@ def coverage_gaps(since: datetime) -> list[CoverageGap]:
         .filter(best__lt=MIN_SCORE)
         .order_by("-times", "question")[:LIST_LIMIT]
     )
+    latest: list[HelpQuery] = []
+    cited: list[list[str]] = []
+    for group in groups:
+        rows = list(
+            HelpQuery.objects.filter(
+                created_at__gte=since, question=group["question"], lang=group["lang"]
+            )
+            .only("id", "question", "lang", "path", "cited_slugs")
+            .order_by("-created_at")[:ROWS_PER_GAP]
+        )
+        latest.append(rows[0])
+        cited.append([slug for row in rows for slug in row.cited_slugs.split()])
+    candidates = candidate_articles(latest, cited)
+    return [
+        CoverageGap(
+            question=group["question"],
+            lang=group["lang"],
+            times=group["times"],
+            best=group["best"],
+            last_path=group["last_path"],
+            query_id=row.id,
+            candidates=found,
+        )
+        for group, row, found in zip(groups, latest, candidates, strict=True)
+    ]
+
+
+def unhelpful_answers(since: datetime) -> list[Unhelpful]:
+    feedback = list(
+        HelpFeedback.objects.filter(created_at__gte=since, helpful=False)
+        .select_related("query")
+        .order_by("-created_at")[:LIST_LIMIT]
+    )
+    queries = [item.query for item in feedback]
+    candidates = candidate_articles(queries, [query.cited_slugs.split() for query in queries])
+    return [Unhelpful(item, found) for item, found in zip(feedback, candidates, strict=True)]
+
+
+def candidate_articles(queries: list[HelpQuery], cited: list[list[str]]) -> list[list[Candidate]]:
+    """For each query, up to CANDIDATES articles: those its answers cited, in its language,
+    in the order cited; when none of them is (still) there, the search's best ones now."""
+    wanted: list[list[tuple[str, str]]] = [
+        [(slug, query.lang) for slug in dict.fromkeys(slugs)]
+        for query, slugs in zip(queries, cited, strict=True)
+    ]
+    articles = _articles({key for keys in wanted for key in keys})
+    for position, query in enumerate(queries):
+        if not any(key in articles for key in wanted[position]):
+            found = search(query.question, query.lang, query.path, limit=CANDIDATES)
+            wanted[position] = [(article.slug, article.language) for article in found]
+            articles.update(_articles(wanted[position]))
+    return [
+        [
+            Candidate(
+                article.pk,
+                article.title,
+                has_question(article, alternate_question(query.question)),
+            )
+            for article in [articles[key] for key in keys if key in articles][:CANDIDATES]
+        ]
+        for query, keys in zip(queries, wanted, strict=True)
+    ]
+
+
+def _articles(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], HelpArticle]:
+    keys = set(keys)
+    if not keys:
+        return {}
+    found = HelpArticle.objects.filter(slug__in={slug for slug, _ in keys}).only(
+        "id", "slug", "language", "title", "questions"
+    )
+    return {
+        (article.slug, article.language): article
+        for article in found
+        if (article.slug, article.language) in keys
+    }
+
+
+def alternate_question(question: str) -> str:
+    """A logged question as an article's alternate question: one clean line, capped."""
+    return cap(" ".join(clean(question).split()), MAX_ALTERNATE_CHARS)
+
+
+def has_question(article: HelpArticle, question: str) -> bool:
+    """Whether ``question`` is one of the article's alternate questions, give or take case,
+    accents, punctuation and spacing."""
+    folded = fold(question)
+    return any(fold(line) == folded for line in article.question_list)

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from help.search.index import ScoredArticle
+from help.search.index import MIN_SCORE, ScoredArticle
 from help.search.text import cap, clean, plain_text
 
 MAX_STEPS = 4
@@ -25,7 +26,7 @@ MESSAGES = {
         "none": "L'assistant est lent ou indisponible pour le moment, et aucun article d'aide "
         "ne correspond à votre question.",
         "read": "Lire l'article",
-        "index": "Voir tous les articles d'aide",
+        "index": "Chercher dans les articles d'aide",
     },
     "en": {
         "slow": "The assistant is slow or unavailable right now. Here is what the help "
@@ -33,7 +34,7 @@ MESSAGES = {
         "none": "The assistant is slow or unavailable right now, and no help article matches "
         "your question.",
         "read": "Read the article",
-        "index": "See all help articles",
+        "index": "Search the help articles",
     },
 }
 
@@ -48,13 +49,17 @@ def first_steps(markdown_body: str) -> list[str]:
     return [cap(clean(plain_text(markdown_body)).replace("\n", " "), 280)]
 
 
-def build_fallback(articles: Sequence[ScoredArticle], lang: str) -> str:
+def build_fallback(articles: Sequence[ScoredArticle], lang: str, question: str = "") -> str:
+    """The articles' first steps; only articles that really answer (``MIN_SCORE``): when
+    none does, it says so and offers the article search, the question filled in."""
     messages = MESSAGES.get(lang, MESSAGES["fr"])
-    if not articles:
-        index_url = f"{reverse('help:article_index')}?lang={lang}"
+    answering = [article for article in articles if article.score >= MIN_SCORE]
+    if not answering:
+        query = urlencode({"lang": lang, **({"q": question[:200]} if question else {})})
+        index_url = f"{reverse('help:article_index')}?{query}"
         return f"{messages['none']}\n\n[{messages['index']}]({index_url})"
     blocks = [messages["slow"]]
-    for article in articles[:MAX_ARTICLES]:
+    for article in answering[:MAX_ARTICLES]:
         steps = first_steps(article.body)
         numbered = (
             steps[0]

@@ -11,7 +11,7 @@ import queue
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from help.answering.answer_cache import answer_key, get_answer
@@ -21,6 +21,7 @@ from help.answering.prompt import build_messages, page_hints, prompt_digest
 from help.answering.question_log import AnswerRecord, record
 from help.conf import help_settings
 from help.search.index import ScoredArticle, search
+from help.search.languages import question_language
 from help.search.version import articles_version
 from help.shared_state import breaker
 from help.shared_state.single_flight import Flight
@@ -84,6 +85,8 @@ class Run:
         cls, question: Question, *, stream: bool, wait: float | None = None, record: bool = True
     ) -> Run:
         """A run with its cache lookup done, and on a miss its articles and prompt."""
+        # Answered in the language it is asked in, whatever the page's.
+        question = replace(question, lang=question_language(question.text, question.lang))
         run = cls(question, stream=stream, wait=wait, record=record)
         with run._timed("cache"):
             version = articles_version()
@@ -275,7 +278,7 @@ class Run:
         yield {"event": "upgrade", "answer": entry["answer"]}
 
     def _fallback(self, error_kind: str) -> Event:
-        answer = build_fallback(self.articles, self.question.lang)
+        answer = build_fallback(self.articles, self.question.lang, self.question.text)
         self._finish(answer, "fallback")
         self.outcome.error_kind = error_kind
         return {"event": "fallback", "answer": answer, "sources": self.sources}

@@ -4,25 +4,28 @@ Each process indexes every article, by language, and rebuilds the index on the f
 after ``articles_version()`` changes. Terms are stems (``help.search.word_forms``) and pairs
 of stems, so "log in" prefers the article saying "log in" to those saying "log out", "logging in".
 
-Title and body are scored apart and added, a title match weighing ``TITLE_WEIGHT`` body
-matches. The sum is divided by what every query word (and word pair found in some article)
-once in the title and often in the body would get, so a score runs from 0 to about 1: the
-idf-weighted share of the question an article covers, a word counting about 0.6 of its
-share when in the title only, 0.2 to 0.4 in the body only, and nothing when no article
-has it. The page boost then multiplies the score by up to ``1 + PATH_BOOST``.
+Title, alternate questions and body are scored apart and added, a title match weighing
+``TITLE_WEIGHT`` body matches and a match in the alternate questions ``QUESTIONS_WEIGHT``.
+The sum is divided by what every query group (``help.search.query``: a word or phrase with
+its alternatives, and word pairs found in some article) once in the title and often in the
+body would get, so a score runs from 0 to about 1: the idf-weighted share of the question
+an article covers, a word counting about 0.6 of its share when in the title only, 0.2 to
+0.4 in the body only, and nothing when no article has it. The page boost then multiplies
+the score by up to ``1 + PATH_BOOST``; articles far below the best are dropped.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 import threading
-from bisect import bisect_left
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 
 from help.models import HelpArticle
 from help.search.languages import normalise_language
+from help.search.query import TermGroup, query_groups
 from help.search.text import plain_text
 from help.search.version import articles_version
 from help.search.word_forms import content_words, stem
@@ -30,10 +33,11 @@ from help.search.word_forms import content_words, stem
 K1 = 1.2
 B = 0.75
 TITLE_WEIGHT = 3.0
-PAIR_WEIGHT = 1.0  # a pair of adjacent query words found together, besides each word
-PREFIX_WEIGHT = 0.8  # an indexed word that the last query word only begins
-MIN_PREFIX = 3  # a shorter last word is not taken as the start of longer ones
+QUESTIONS_WEIGHT = 2.0
 PATH_BOOST = 0.5  # the article documenting exactly the current page scores x1.5
+SECTION_BOOST = 0.4  # one documenting another page of its section (/clients/nouveau/ on /clients/)
+# An article scoring under this share of the best one is not an answer, only a shared word.
+RELATIVE_FLOOR = 0.4
 # Under this top score no article really answers: most of the question is missing from all.
 MIN_SCORE = 0.15
 
@@ -83,29 +87,40 @@ def search(
     if language not in languages:
         language = "en" if language == "fr" else "fr"
     table = languages.get(language)
-    groups = _query_groups(query, language, table) if table else []
+    groups = _groups(query, language, table) if table else []
     if not table or not groups:
         return []
     best_possible = 0.0
     scores: defaultdict[int, float] = defaultdict(float)
     for group in groups:
-        known = [table.idf[term] * factor for term, factor in group.items() if term in table.idf]
-        best_possible += max(known, default=table.unknown_idf) * (TITLE_WEIGHT + K1 + 1)
+        known = [table.idf[t] * factor for t, factor in group.terms.items() if t in table.idf]
+        best_possible += (
+            group.weight * max(known, default=table.unknown_idf) * (TITLE_WEIGHT + K1 + 1)
+        )
         best: dict[int, float] = {}
-        for term, factor in group.items():
+        for term, factor in group.terms.items():
             for position, weight in table.postings.get(term, ()):
-                best[position] = max(best.get(position, 0.0), weight * factor)
+                if weight * factor > best.get(position, 0.0):
+                    best[position] = weight * factor
         for position, weight in best.items():
-            scores[position] += weight
+            scores[position] += group.weight * weight
     articles = table.articles
-    ranked = sorted(
+    boosts: dict[str, float] = {}  # the boost depends on the article's path only
+
+    def boost(prefix: str) -> float:
+        if prefix not in boosts:
+            boosts[prefix] = _path_boost(prefix, path) / best_possible
+        return boosts[prefix]
+
+    ranked = heapq.nsmallest(
+        limit,
         (
-            (score / best_possible * _path_boost(articles[at].path_prefix, path), at)
+            (-score * boost(articles[at].path_prefix), articles[at].title, at)
             for at, score in scores.items()
         ),
-        key=lambda pair: (-pair[0], articles[pair[1]].title),
     )
-    return [replace(articles[at], score=score) for score, at in ranked[:limit]]
+    floor = -ranked[0][0] * RELATIVE_FLOOR if ranked else 0.0
+    return [replace(articles[at], score=-score) for score, _, at in ranked if -score >= floor]
 
 
 def snippet(
@@ -114,8 +129,8 @@ def snippet(
     """The article's sentence sharing most words with ``query``, as plain text of at most
     ``length`` characters around its first matching word."""
     table = _current_index(version).languages.get(article.language)
-    groups = _query_groups(query, article.language, table) if table else []
-    wanted = {term for group in groups for term in group}
+    groups = _groups(query, article.language, table) if table else []
+    wanted = {term for group in groups for term in group.terms}
 
     def matches(word: str) -> bool:
         return stem(word, article.language) in wanted
@@ -139,43 +154,30 @@ def snippet(
     return ("…" if start else "") + best[start:end].strip() + ("…" if end < len(best) else "")
 
 
-def _query_groups(query: str, language: str, table: _LanguageIndex) -> list[dict[str, float]]:
-    """What to look for: per query word, then per known pair of adjacent words, a group of
-    alternative terms ``{term: factor}``; an article scores its best term of each group.
-
-    The last word may be unfinished (search as you type): its group also holds the stems of
-    the indexed words it begins, and a known stem that it begins with plus up to two letters
-    ("crea" -> "cr" of "creer").
-    """
-    query_words = content_words(query)
-    stems = [stem(word, language) for word in query_words]
-    groups = {term: {term: 1.0} for term in stems}
-    last = query_words[-1] if query_words else ""
-    if len(last) >= MIN_PREFIX:
-        group = groups[stems[-1]]
-        for size in range(max(len(last) - 2, 2), len(last) + 1):
-            if last[:size] in table.idf:
-                group.setdefault(last[:size], PREFIX_WEIGHT)
-        position = bisect_left(table.words, last)
-        while position < len(table.words) and table.words[position].startswith(last):
-            group.setdefault(stem(table.words[position], language), PREFIX_WEIGHT)
-            position += 1
-    pairs = dict.fromkeys(
-        f"{first} {second}" for first, second in zip(stems, stems[1:], strict=False)
-    )
-    return [*groups.values(), *({pair: PAIR_WEIGHT} for pair in pairs if pair in table.idf)]
+def _groups(query: str, language: str, table: _LanguageIndex) -> list[TermGroup]:
+    return query_groups(query, language, table.idf, table.words)
 
 
 def _path_boost(path_prefix: str, path: str) -> float:
-    """``1 + PATH_BOOST`` scaled by how much of ``path`` the prefix covers; 1 if it does not.
+    """``1 + PATH_BOOST`` scaled by how much of ``path`` the prefix covers; for another page
+    of the page's section (a sub-page or a sibling), ``1 + SECTION_BOOST``; else 1.
 
-    ``/clients/`` covers ``/clients/``, ``/clients`` and ``/clients/12/``; ``/`` only ``/``.
+    ``/clients/`` covers ``/clients/``, ``/clients`` and ``/clients/12/``; ``/`` only ``/``;
+    ``/clients/nouveau/`` is in the section of ``/clients/`` and of ``/clients/12/``.
     """
     prefix = path_prefix.rstrip("/")
     covered = (
         path.startswith(prefix + "/") or path == prefix if prefix else path_prefix == path == "/"
     )
-    return 1 + PATH_BOOST * (len(prefix) + 1) / (len(path.rstrip("/")) + 1) if covered else 1.0
+    if covered:
+        return 1 + PATH_BOOST * (len(prefix) + 1) / (len(path.rstrip("/")) + 1)
+    section = _section(path)
+    return 1 + SECTION_BOOST if section and _section(path_prefix) == section else 1.0
+
+
+def _section(path: str) -> str:
+    """The first segment of a path: ``clients`` of ``/clients/nouveau/``."""
+    return path.strip("/").split("/", 1)[0]
 
 
 def _current_index(version: str | None = None) -> _Index:
@@ -202,26 +204,28 @@ def _build_index(version: str) -> _Index:
 
 def _index_language(language: str, articles: list[HelpArticle]) -> _LanguageIndex:
     vocabulary: set[str] = set()
-    fields: list[tuple[list[str], list[str]]] = []  # (title, body) stems of each article
+    # (body, title, questions) stems of each article: the body first, weighing 1.
+    fields: list[tuple[list[str], ...]] = []
     for article in articles:
-        title, body = (content_words(text) for text in (article.title, plain_text(article.body)))
-        vocabulary.update(title, body)
-        title, body = ([stem(word, language) for word in field] for field in (title, body))
-        fields.append((title, body))
+        texts = (plain_text(article.body), article.title, " ".join(article.question_list))
+        words = [content_words(text) for text in texts]
+        vocabulary.update(*words)
+        fields.append(tuple([stem(word, language) for word in field] for field in words))
     count = len(articles)
-    average_title, average_body = (
-        sum(len(field[side]) for field in fields) / count or 1.0 for side in (0, 1)
-    )
-    counted = [(_term_counts(title), _term_counts(body)) for title, body in fields]
-    document_frequency = Counter(term for title, body in counted for term in title.keys() | body)
+    weights = (1.0, TITLE_WEIGHT, QUESTIONS_WEIGHT)
+    averages = [sum(len(field[side]) for field in fields) / count or 1.0 for side in range(3)]
+    counted = [tuple(_term_counts(side) for side in field) for field in fields]
+    document_frequency = Counter(term for sides in counted for term in set().union(*sides))
     idf = {term: _idf(count, found) for term, found in document_frequency.items()}
     postings: defaultdict[str, list[tuple[int, float]]] = defaultdict(list)
-    for position, (title_counts, body_counts) in enumerate(counted):
-        title_norm = K1 * (1 - B + B * len(fields[position][0]) / average_title)
-        body_norm = K1 * (1 - B + B * len(fields[position][1]) / average_body)
-        saturated = {term: found / (found + body_norm) for term, found in body_counts.items()}
-        for term, found in title_counts.items():
-            saturated[term] = saturated.get(term, 0.0) + TITLE_WEIGHT * found / (found + title_norm)
+    for position, sides in enumerate(counted):
+        saturated: defaultdict[str, float] = defaultdict(float)
+        for side, (counts, weight, average) in enumerate(
+            zip(sides, weights, averages, strict=True)
+        ):
+            norm = K1 * (1 - B + B * len(fields[position][side]) / average)
+            for term, found in counts.items():
+                saturated[term] += weight * found / (found + norm)
         for term, weight in saturated.items():
             postings[term].append((position, idf[term] * (K1 + 1) * weight))
     return _LanguageIndex(

@@ -20,6 +20,7 @@ _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"\*+|`+|~~|(?<!\w)_+|_+(?!\w)")
 # Math, currency and other symbols (emoji among them): "<" and ">" are not alike.
 _MEANINGFUL_SYMBOLS = frozenset({"Sm", "Sc", "So"})
+_LETTER_HYPHEN = re.compile(r"(?<!\w)(\w)-(?=\w)")
 # Ligatures that Unicode decomposition leaves whole.
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
 
@@ -35,7 +36,9 @@ def fold(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    return fold(text).split()
+    """The folded words of ``text``; a single letter joined by a hyphen stays one word, so
+    "e-mail" is "email" ("e-commerce", "t-shirt" alike)."""
+    return fold(_LETTER_HYPHEN.sub(r"\1", text)).split()
 
 
 def fold_question(text: str) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 
 from help.models import HelpArticle
+from help.search.vocabulary import vocabulary
 from help.shared_state.safe_cache import safe_cache
 
 VERSION_KEY = "help:articles-version"
@@ -23,13 +24,13 @@ VERSION_TTL = 60.0
 
 
 def articles_version() -> str:
-    """A short token that changes whenever an article is added, edited or deleted."""
+    """A short token that changes whenever an article is added, edited or deleted, or the
+    site's vocabulary changes."""
     version = safe_cache.get(VERSION_KEY)
-    if isinstance(version, str):
-        return version
-    version = compute_articles_version()
-    safe_cache.add(VERSION_KEY, version, VERSION_TTL)
-    return version
+    if not isinstance(version, str):
+        version = compute_articles_version()
+        safe_cache.add(VERSION_KEY, version, VERSION_TTL)
+    return version + vocabulary().digest
 
 
 def compute_articles_version() -> str:

@@ -16,7 +16,7 @@ from help.models import HelpFeedback, HelpQuery
 from help.ops.health import health
 from help.ops.prometheus import CONTENT_TYPE, exposition
 from help.search.index import search, snippet
-from help.search.languages import normalise_language
+from help.search.languages import normalise_language, question_language
 from help.search.version import articles_version
 from help.views.decorators import ApiError, api_view, json_body, server_timing
 
@@ -105,7 +105,8 @@ def suggest(request: HttpRequest) -> HttpResponse:
     limit = int(help_settings.MAX_QUESTION_CHARS)
     if len(query) > limit:
         raise ApiError(400, "question_too_long", f"A query has at most {limit} characters.")
-    lang = normalise_language(request.GET.get("lang") or getattr(request, "LANGUAGE_CODE", None))
+    page_lang = request.GET.get("lang") or getattr(request, "LANGUAGE_CODE", None)
+    lang = question_language(query, normalise_language(page_lang))
     path = request.GET.get("path", "")[:MAX_PATH_CHARS]
     version = articles_version()  # one read for the search and every snippet
     articles = search(query, lang, path, limit=SUGGEST_LIMIT, version=version) if query else []

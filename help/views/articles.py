@@ -6,9 +6,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 
+from help.conf import help_settings
 from help.models import HelpArticle
-from help.search.languages import normalise_language
+from help.search.index import search
+from help.search.languages import normalise_language, question_language
 from help.views.markdown import render_markdown
+
+SEARCH_RESULTS = 10
 
 
 def reader_language(request: HttpRequest) -> str:
@@ -17,9 +21,19 @@ def reader_language(request: HttpRequest) -> str:
 
 
 def article_index(request: HttpRequest) -> HttpResponse:
+    """Every article of the reader's language, or with ``?q=`` the best matches (the
+    degraded answer links here, the question filled in, when no article matches)."""
     language = reader_language(request)
-    articles = HelpArticle.objects.filter(language=language).only("title", "slug", "language")
-    return render(request, "help/article_index.html", {"articles": articles, "lang": language})
+    query = request.GET.get("q", "").strip()[: int(help_settings.MAX_QUESTION_CHARS)]
+    if query:
+        language = question_language(query, language)
+        found = search(query, language, limit=SEARCH_RESULTS)
+        articles = [{"title": a.title, "url": a.url} for a in found]
+    else:
+        listed = HelpArticle.objects.filter(language=language).only("title", "slug", "language")
+        articles = [{"title": a.title, "url": a.get_absolute_url()} for a in listed]
+    context = {"articles": articles, "lang": language, "query": query}
+    return render(request, "help/article_index.html", context)
 
 
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:

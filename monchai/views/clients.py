@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
 from monchai.forms import ClientForm
@@ -43,7 +44,7 @@ class ClientCreateView(LoginRequiredMixin, SuccessMessageMixin, CreateView):
     model = Client
     form_class = ClientForm
     template_name = "monchai/clients/form.html"
-    success_message = "Le client « %(name)s » a été créé."
+    success_message = _("Client “%(name)s” was created.")
 
 
 class ClientUpdateView(LoginRequiredMixin, SuccessMessageMixin, UpdateView):
@@ -51,4 +52,4 @@ class ClientUpdateView(LoginRequiredMixin, SuccessMessageMixin, UpdateView):
     form_class = ClientForm
     template_name = "monchai/clients/form.html"
     context_object_name = "client"
-    success_message = "Le client « %(name)s » a été enregistré."
+    success_message = _("Client “%(name)s” was saved.")

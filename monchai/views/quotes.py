@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
 
@@ -46,7 +47,7 @@ class QuoteDetailView(LoginRequiredMixin, DetailView):
 @login_required
 def quote_create(request: HttpRequest) -> HttpResponse:
     initial = {"client": request.GET.get("client")}
-    return _edit_quote(request, Quote(), initial, "Le devis {number} a été créé.")
+    return _edit_quote(request, Quote(), initial, _("Quote %(number)s was created."))
 
 
 @login_required
@@ -55,11 +56,11 @@ def quote_update(request: HttpRequest, pk: int) -> HttpResponse:
     if not quote.is_editable:
         messages.warning(
             request,
-            f"Le devis {quote.number} est {quote.get_status_display().lower()} : "
-            "il n'est plus modifiable.",
+            _("Quote %(number)s is %(status)s: it can no longer be edited.")
+            % {"number": quote.number, "status": quote.get_status_display().lower()},
         )
         return redirect(quote)
-    return _edit_quote(request, quote, {}, "Le devis {number} a été enregistré.")
+    return _edit_quote(request, quote, {}, _("Quote %(number)s was saved."))
 
 
 def _edit_quote(
@@ -73,7 +74,7 @@ def _edit_quote(
             quote = form.save()
             formset.instance = quote
             formset.save()
-        messages.success(request, success.format(number=quote.number))
+        messages.success(request, success % {"number": quote.number})
         return redirect(quote)
     return render(
         request, "monchai/quotes/form.html", {"form": form, "formset": formset, "quote": quote}
@@ -89,12 +90,14 @@ def quote_status(request: HttpRequest, pk: int) -> HttpResponse:
         quote.status = status
         quote.save(update_fields=["status"])
         messages.success(
-            request, f"Le devis {quote.number} est maintenant {quote.get_status_display().lower()}."
+            request,
+            _("Quote %(number)s is now %(status)s.")
+            % {"number": quote.number, "status": quote.get_status_display().lower()},
         )
     else:
         messages.error(
             request,
-            f"Le devis {quote.number} ne peut pas passer de l'état "
-            f"« {quote.get_status_display()} » à celui demandé.",
+            _("Quote %(number)s cannot go from the “%(status)s” status to the one requested.")
+            % {"number": quote.number, "status": quote.get_status_display()},
         )
     return redirect(quote)

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet, Sum
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
 from monchai import stock
@@ -44,9 +46,9 @@ class CuveeCreateView(LoginRequiredMixin, SuccessMessageMixin, CreateView):
     model = Cuvee
     form_class = CuveeForm
     template_name = "monchai/stock/cuvee_form.html"
-    success_message = (
-        "La cuvée « %(name)s » a été créée. Pour saisir les bouteilles déjà en cave, "
-        "enregistrez une entrée avec « Nouveau mouvement »."
+    success_message = gettext_lazy(
+        "Cuvée “%(name)s” was created. To enter the bottles already in the cellar, "
+        "record an entry with “New movement”."
     )
 
 
@@ -55,7 +57,7 @@ class CuveeUpdateView(LoginRequiredMixin, SuccessMessageMixin, UpdateView):
     form_class = CuveeForm
     template_name = "monchai/stock/cuvee_form.html"
     context_object_name = "cuvee"
-    success_message = "La cuvée « %(name)s » a été enregistrée."
+    success_message = gettext_lazy("Cuvée “%(name)s” was saved.")
 
 
 class MovementListView(LoginRequiredMixin, ListView):
@@ -83,8 +85,25 @@ class MovementCreateView(LoginRequiredMixin, CreateView):
             return self.form_invalid(form)
         messages.success(
             self.request,
-            f"{movement.get_kind_display()} de {stock.bottles(movement.quantity)} enregistrée. "
-            f"Stock {stock.of_cuvee(movement.cuvee)} : "
-            f"{stock.bottles(movement.cuvee.bottles_in_stock)}.",
+            _("%(kind)s of %(bottles)s recorded. Stock %(of_cuvee)s: %(stock)s.")
+            % {
+                "kind": movement.get_kind_display(),
+                "bottles": bottles(movement.quantity),
+                "of_cuvee": of_cuvee(movement.cuvee),
+                "stock": bottles(movement.cuvee.bottles_in_stock),
+            },
         )
         return redirect(movement.cuvee)
+
+
+def bottles(count: int) -> str:
+    """'1 bottle', '12 bottles' in the active language (as stock.bottles does in French)."""
+    return ngettext("%(count)s bottle", "%(count)s bottles", count) % {"count": count}
+
+
+def of_cuvee(cuvee: Cuvee) -> str:
+    """'of Name' in the active language; French elides "de" before a vowel (stock.of_cuvee)."""
+    name = str(cuvee)
+    if name[:1].lower() in stock.VOWELS:
+        return pgettext("of a cuvée whose name starts with a vowel", "of %(name)s") % {"name": name}
+    return pgettext("of a cuvée whose name starts with a consonant", "of %(name)s") % {"name": name}

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib import messages
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Permission, User
 from django.test import Client
 from django.utils import timezone
@@ -13,8 +14,10 @@ from django.utils import timezone
 from help.admin.chart import build_chart, nice_ceiling
 from help.answering.answer_cache import get_answer
 from help.answering.pipeline import Question, Run
-from help.models import HelpFeedback, HelpQuery
+from help.models import HelpArticle, HelpFeedback, HelpQuery
 from help.ollama.client import get_client
+from help.search.index import search
+from help.search.version import articles_version
 from help.shared_state import metrics
 from tests.helpers import make_articles
 
@@ -35,8 +38,8 @@ def figure(html: str, name: str) -> str:
     return match.group(1).strip()
 
 
-def act(client: Client, action: str) -> list[tuple[int, str]]:
-    response = client.post(URL + "?window=1h", {"action": action}, follow=True)
+def act(client: Client, action: str, **fields: str) -> list[tuple[int, str]]:
+    response = client.post(URL + "?window=1h", {"action": action, **fields}, follow=True)
     assert response.redirect_chain == [(URL + "?window=1h", 302)]
     return [(message.level, str(message)) for message in response.context["messages"]]
 
@@ -44,6 +47,31 @@ def act(client: Client, action: str) -> list[tuple[int, str]]:
 def query(question: str, **fields) -> HelpQuery:
     defaults = {"source": "model", "lang": "fr", "top_score": 0.5}
     return HelpQuery.objects.create(question=question, **{**defaults, **fields})
+
+
+def section(html: str, name: str) -> str:
+    start = html.index(f'id="help-{name}"')
+    end = html.find('<div class="module', start)
+    return html[start : end if end > 0 else None]
+
+
+def add_buttons(html: str) -> list[tuple[str, str, str]]:
+    """(query id, article id, label) of each "add as an alternate question" form."""
+    return re.findall(
+        r'<form method="post"><input type="hidden" name="csrfmiddlewaretoken" value="[^"]+">\s*'
+        r'<input type="hidden" name="action" value="add_question">\s*'
+        r'<input type="hidden" name="query" value="([^"]+)">\s*'
+        r'<input type="hidden" name="article" value="(\d+)">\s*'
+        r'<button type="submit" class="help-learn__add" aria-describedby="[^"]+">([^<]+)</button>',
+        html,
+    )
+
+
+def article(slug: str, lang: str = "fr") -> HelpArticle:
+    return HelpArticle.objects.get(slug=slug, language=lang)
+
+
+PDF = "Comment exporter en PDF ?"
 
 
 # -- figures -------------------------------------------------------------------------------
@@ -263,3 +291,208 @@ def test_pre_answer_with_redis_stopped_is_an_error_message(admin_client, redis_c
 
 def test_unknown_action_is_an_error_message(admin_client):
     assert act(admin_client, "drop_tables") == [(messages.ERROR, "Unknown action.")]
+
+
+# -- learning from the log -----------------------------------------------------------------
+
+
+def weak_pdf_question(times: int = 2) -> HelpQuery:
+    """A weak question whose answers cited the quote article, then the client one."""
+    rows = [
+        query(PDF, top_score=0.05, path="/devis/", cited_slugs=" faire-un-devis creer-un-client ")
+        for _ in range(times)
+    ]
+    return rows[-1]
+
+
+def test_add_buttons_and_messages_are_translated(admin_client, settings):
+    settings.LANGUAGE_CODE = "fr"
+    make_articles()
+    weak = weak_pdf_question()
+    quote = article("faire-un-devis")
+    html = admin_client.get(URL).content.decode()
+    assert "Ajouter comme autre formulation de «\xa0Faire un devis\xa0»" in html
+    added = "«\xa0Comment exporter en PDF ?\xa0» a été ajoutée à «\xa0Faire un devis\xa0»."
+    assert act(admin_client, "add_question", query=str(weak.id), article=str(quote.pk)) == [
+        (messages.SUCCESS, added)
+    ]
+
+
+def test_weak_questions_offer_the_articles_their_answers_cited(admin_client):
+    make_articles()
+    latest = weak_pdf_question()
+    html = admin_client.get(URL).content.decode()
+    cited = [("faire-un-devis", "Faire un devis"), ("creer-un-client", "Créer un client")]
+    assert add_buttons(section(html, "gaps")) == [
+        (str(latest.id), str(article(slug).pk), f"Add as an alternate question of «{title}»")
+        for slug, title in cited
+    ]
+    assert "Create a client" not in html  # the question's language only
+
+
+def test_unhelpful_answers_offer_the_articles_the_search_finds_when_none_was_cited(admin_client):
+    make_articles()
+    bad = query("Comment créer un nouveau client ?", answer="Dans le menu Stock.")
+    HelpFeedback.objects.create(query=bad, helpful=False)
+    html = admin_client.get(URL).content.decode()
+    [(query_id, article_id, label), *_] = add_buttons(section(html, "unhelpful"))
+    assert (query_id, article_id) == (str(bad.id), str(article("creer-un-client").pk))
+    assert label == "Add as an alternate question of «Créer un client»"
+
+
+def test_add_button_is_described_by_its_question(admin_client):
+    make_articles()
+    weak_pdf_question()
+    html = admin_client.get(URL).content.decode()
+    assert re.search(rf'<td id="help-gap-1"><a [^>]*>{re.escape(PDF)}</a></td>', html)
+    assert 'aria-describedby="help-gap-1"' in html
+
+
+def test_adding_a_question_stores_it_and_the_search_then_ranks_the_article_first(admin_client):
+    make_articles()
+    weak = weak_pdf_question()
+    quote = article("faire-un-devis")
+    version = articles_version()
+    assert search(PDF, "fr", "/devis/") == []
+    assert act(admin_client, "add_question", query=str(weak.id), article=str(quote.pk)) == [
+        (messages.SUCCESS, "Added «Comment exporter en PDF ?» to «Faire un devis».")
+    ]
+    quote.refresh_from_db()
+    assert quote.questions == PDF
+    assert articles_version() != version
+    assert search(PDF, "fr", "/devis/")[0].slug == "faire-un-devis"
+    entry = LogEntry.objects.get()
+    assert (entry.object_id, entry.action_flag) == (str(quote.pk), CHANGE)
+    assert entry.get_change_message() == "Changed Alternate questions."
+
+
+def test_an_added_question_is_shown_as_added_instead_of_its_button(admin_client):
+    make_articles()
+    weak = weak_pdf_question()
+    quote = article("faire-un-devis")
+    act(admin_client, "add_question", query=str(weak.id), article=str(quote.pk))
+    gaps = section(admin_client.get(URL).content.decode(), "gaps")
+    assert "Alternate question of «Faire un devis»" in gaps
+    assert [label for *_, label in add_buttons(gaps)] == [
+        "Add as an alternate question of «Créer un client»"
+    ]
+
+
+def test_a_question_already_there_is_not_added_twice(admin_client):
+    make_articles()
+    quote = article("faire-un-devis")
+    quote.questions = "Exporter un devis\r\ncomment exporter en pdf\r\n"
+    quote.save()
+    version = articles_version()
+    weak = weak_pdf_question()
+    already = "«Comment exporter en PDF ?» is already an alternate question of «Faire un devis»."
+    assert act(admin_client, "add_question", query=str(weak.id), article=str(quote.pk)) == [
+        (messages.INFO, already)
+    ]
+    quote.refresh_from_db()
+    assert quote.questions == "Exporter un devis\r\ncomment exporter en pdf\r\n"
+    assert articles_version() == version
+    assert not LogEntry.objects.exists()
+
+
+def test_a_question_joins_the_existing_ones_on_a_line_of_its_own(admin_client):
+    make_articles()
+    quote = article("faire-un-devis")
+    quote.questions = "Exporter un devis\n\n"
+    quote.save()
+    weak = query("  Comment\nimprimer\r\n  un   devis ?\n", top_score=0.0)
+    act(admin_client, "add_question", query=str(weak.id), article=str(quote.pk))
+    act(admin_client, "add_question", query=str(weak.id), article=str(quote.pk))
+    quote.refresh_from_db()
+    assert quote.questions == "Exporter un devis\nComment imprimer un devis ?"
+
+
+def test_a_long_question_is_capped(admin_client):
+    make_articles()
+    weak = query("Comment exporter " + "un très long devis " * 30, top_score=0.0)
+    quote = article("faire-un-devis")
+    [(level, _)] = act(admin_client, "add_question", query=str(weak.id), article=str(quote.pk))
+    assert level == messages.SUCCESS
+    quote.refresh_from_db()
+    assert len(quote.questions) <= 200
+    assert quote.questions.startswith("Comment exporter un très long devis")
+    assert "\n" not in quote.questions
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "error"),
+    [
+        ("query", "not-a-uuid", "That question is no longer in the log."),
+        ("query", "0b7c6d4e-1f2a-4b3c-9d8e-7f6a5b4c3d2e", "That question is no longer in the log."),
+        ("query", "", "That question is no longer in the log."),
+        ("article", "abc", "That help article no longer exists."),
+        ("article", "999999", "That help article no longer exists."),
+        ("article", "", "That help article no longer exists."),
+    ],
+)
+def test_unknown_question_or_article_is_an_error_message(admin_client, field, value, error):
+    make_articles()
+    ids = {"query": str(weak_pdf_question().id), "article": str(article("faire-un-devis").pk)}
+    assert act(admin_client, "add_question", **{**ids, field: value}) == [(messages.ERROR, error)]
+    assert not HelpArticle.objects.exclude(questions="").exists()
+
+
+def test_non_staff_users_cannot_add_questions(client):
+    make_articles()
+    weak = weak_pdf_question()
+    quote = article("faire-un-devis")
+    client.force_login(User.objects.create_user("vigneron", password="x"))
+    response = client.post(
+        URL, {"action": "add_question", "query": str(weak.id), "article": str(quote.pk)}
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+    quote.refresh_from_db()
+    assert quote.questions == ""
+
+
+def test_adding_questions_needs_the_permission_to_change_articles(client):
+    make_articles()
+    weak = weak_pdf_question()
+    quote = article("faire-un-devis")
+    user = User.objects.create_user("equipe", password="x", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_helpdashboard"))
+    client.force_login(user)
+    assert add_buttons(client.get(URL).content.decode()) == []
+    assert act(client, "add_question", query=str(weak.id), article=str(quote.pk)) == [
+        (messages.ERROR, "You are not allowed to change help articles.")
+    ]
+    quote.refresh_from_db()
+    assert quote.questions == ""
+    user.user_permissions.add(Permission.objects.get(codename="change_helparticle"))
+    user = User.objects.get(pk=user.pk)  # permissions are cached on the instance
+    client.force_login(user)
+    assert len(add_buttons(client.get(URL).content.decode())) == 2
+    [(level, _)] = act(client, "add_question", query=str(weak.id), article=str(quote.pk))
+    assert level == messages.SUCCESS
+
+
+def test_adding_questions_needs_the_csrf_token(admin_user):
+    make_articles()
+    weak = weak_pdf_question()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin_user)
+    data = {"action": "add_question", "query": str(weak.id), "article": "1"}
+    assert client.post(URL, data).status_code == 403
+    assert not HelpArticle.objects.exclude(questions="").exists()
+
+
+def test_learning_works_with_redis_stopped_and_ollama_down(admin_client, redis_cache):
+    make_articles()
+    bad = query("Comment créer un nouveau client ?", answer="Dans le menu Stock.")
+    HelpFeedback.objects.create(query=bad, helpful=False)
+    redis_cache.stop()
+    response = admin_client.get(URL)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert figure(html, "cache-state") == figure(html, "ollama-state") == "down"
+    [(query_id, article_id, _), *_] = add_buttons(section(html, "unhelpful"))
+    assert act(admin_client, "add_question", query=query_id, article=article_id) == [
+        (messages.SUCCESS, "Added «Comment créer un nouveau client ?» to «Créer un client».")
+    ]
+    assert article("creer-un-client").questions == "Comment créer un nouveau client ?"

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 from help.answering.fallback import build_fallback, first_steps
-from help.search.index import ScoredArticle
+from help.search.index import MIN_SCORE, ScoredArticle
 
 
 def article(body: str, title: str = "Créer un client", lang: str = "fr") -> ScoredArticle:
@@ -42,10 +44,17 @@ def test_english_fallback_is_in_english():
     assert "[Read the article](/help/articles/creer-un-client/?lang=en)" in answer
 
 
-def test_no_matching_article_says_so_and_links_the_index():
-    answer = build_fallback([], "fr")
+def test_no_matching_article_says_so_and_offers_the_search():
+    answer = build_fallback([], "fr", "Où est la météo ?")
     assert "aucun article d'aide" in answer
-    assert "(/help/articles/?lang=fr)" in answer
+    assert "[Chercher dans les articles d'aide](/help/articles/?lang=fr&q=O%C3%B9+est+la" in answer
+
+
+def test_a_weak_match_is_never_printed_as_the_answer():
+    weak = replace(article(STEPS, "Se déconnecter"), score=MIN_SCORE / 2)
+    answer = build_fallback([weak], "fr", "Où est la météo ?")
+    assert "Se déconnecter" not in answer
+    assert "aucun article d'aide" in answer
 
 
 def test_at_most_two_articles_are_summarised():

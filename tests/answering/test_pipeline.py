@@ -62,12 +62,17 @@ def test_normalised_variant_shares_the_cached_answer(ollama):
 
 @pytest.mark.parametrize("other", [{"lang": "en"}, {"path": "/devis/"}, {"hints": "Nouveau devis"}])
 def test_another_language_page_or_hints_has_its_own_entry(ollama, other):
-    events_of("Comment créer un client ?", path="/clients/")
-    assert (
-        events_of("Comment créer un client ?", **{"path": "/clients/", **other})[-1]["source"]
-        == "model"
-    )
+    # Keywords only: the page's language is the question's.
+    events_of("Créer client", path="/clients/")
+    assert events_of("Créer client", **{"path": "/clients/", **other})[-1]["source"] == "model"
     assert ollama.chat_requests == 2
+
+
+def test_a_question_is_answered_in_the_language_it_is_asked_in(ollama):
+    events = events_of("How do I create a client?", lang="fr", path="/clients/")
+    assert events[0]["sources"][0]["url"].endswith("?lang=en")
+    assert "LANGUAGE: English" in ollama.payloads[-1]["messages"][-1]["content"]
+    assert HelpQuery.objects.get().lang == "en"
 
 
 def test_editing_an_article_gives_a_new_answer(ollama, articles):

@@ -48,14 +48,14 @@ def test_a_word_in_a_title_beats_the_same_word_in_a_body():
         "envoyer-un-devis", "Envoyer un devis", "Imprimez le devis, puis imprimez la copie."
     )
     make_article("imprimer-un-devis", "Imprimer un devis", "Cliquez sur PDF.")
-    assert slugs("imprimer") == ["imprimer-un-devis", "envoyer-un-devis"]
+    assert slugs("imprimer")[0] == "imprimer-un-devis"
 
 
 def test_case_and_accents_do_not_matter():
     make_article("creer-un-client", "Créer un client", "Cliquez sur Nouveau client.")
     make_article("faire-un-devis", "Faire un devis", "Choisissez le client.")
     assert search("CREER CLIENT", "fr") == search("créer client", "fr")
-    assert slugs("CREER CLIENT") == ["creer-un-client", "faire-un-devis"]
+    assert slugs("CREER CLIENT") == ["creer-un-client"]
 
 
 def test_french_word_forms_find_each_other():
@@ -164,9 +164,10 @@ def test_scores_run_from_zero_to_about_one():
     make_article("gerer-le-stock", "Gérer le stock", "Les bouteilles en stock.")
     make_article("faire-un-devis", "Faire un devis", "Choisissez un client.")
 
-    [best, weak] = search("créer client", "fr")
+    [best] = search("créer client", "fr")
     assert 0.6 < best.score < 1.2
-    assert weak.slug == "faire-un-devis" and weak.score < best.score / 2
+    # "faire-un-devis" shares only the word "client", far below: it is not an answer.
+    assert search("créer client", "fr", limit=3) == [best]
     # Half of the question is about something no article mentions.
     assert search("client facturation comptabilité", "fr")[0].score < MIN_SCORE
 

@@ -54,3 +54,29 @@ def test_article_index_lists_the_language_articles(client):
     html = client.get("/help/articles/", {"lang": "en"}).content.decode()
     assert "Create a client" in html
     assert "Faire un devis" not in html
+
+
+def test_the_index_searches_the_articles(client):
+    make_articles()
+    html = client.get("/help/articles/", {"q": "nouveau client", "lang": "fr"}).content.decode()
+    assert 'value="nouveau client"' in html
+    assert "Créer un client" in html
+    assert "Faire un devis" not in html
+
+
+def test_an_english_search_on_a_french_index_finds_english_articles(client):
+    make_articles()
+    html = client.get("/help/articles/", {"q": "how do I create a client", "lang": "fr"})
+    assert "Create a client" in html.content.decode()
+
+
+def test_a_search_without_match_says_so(client):
+    make_articles()
+    html = client.get("/help/articles/", {"q": "météo", "lang": "en"}).content.decode()
+    assert "No article matches your search." in html
+
+
+def test_a_hostile_search_is_escaped(client):
+    make_articles()
+    html = client.get("/help/articles/", {"q": '"><script>alert(1)</script>'}).content.decode()
+    assert "<script>alert(1)" not in html
