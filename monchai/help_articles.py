@@ -1,12 +1,12 @@
 """Load help articles from `<slug>.<lang>.md` files with a small front matter block:
 
-    ---
-    title: Faire un devis
-    path: /devis/nouveau/
-    questions:
-      - je dois chiffrer une commande
-      - comment on fait une offre de prix
-    ---
+---
+title: Faire un devis
+path: /devis/nouveau/
+questions:
+  - je dois chiffrer une commande
+  - comment on fait une offre de prix
+---
 """
 
 from __future__ import annotations

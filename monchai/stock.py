@@ -6,6 +6,8 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from monchai.models import Cuvee, StockMovement
 
@@ -18,17 +20,23 @@ class InsufficientStock(ValidationError):
 
 
 def bottles(count: int) -> str:
-    return f"{count} bouteille{'s' if count > 1 else ''}"
+    """'1 bouteille', '12 bouteilles' ('12 bottles') in the active language."""
+    return ngettext("%(count)s bottle", "%(count)s bottles", count) % {"count": count}
 
 
 def of_cuvee(cuvee: Cuvee) -> str:
-    """'de Name' or, before a vowel, 'd'Name'."""
+    """'de Name' or, before a vowel, 'd'Name' ('of Name') in the active language."""
     name = str(cuvee)
-    return f"d'{name}" if name[:1].lower() in VOWELS else f"de {name}"
+    if name[:1].lower() in VOWELS:
+        return pgettext("of a cuvée whose name starts with a vowel", "of %(name)s") % {"name": name}
+    return pgettext("of a cuvée whose name starts with a consonant", "of %(name)s") % {"name": name}
 
 
 def insufficient_stock_message(cuvee: Cuvee, available: int) -> str:
-    return f"Stock insuffisant : il reste {bottles(available)} {of_cuvee(cuvee)}."
+    return _("Not enough stock: %(bottles)s %(of_cuvee)s left.") % {
+        "bottles": bottles(available),
+        "of_cuvee": of_cuvee(cuvee),
+    }
 
 
 def check_available(cuvee: Cuvee, kind: str, quantity: int) -> None:

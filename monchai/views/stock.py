@@ -10,7 +10,7 @@ from django.db.models import QuerySet, Sum
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, pgettext
+from django.utils.translation import gettext_lazy
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
 from monchai import stock
@@ -88,22 +88,9 @@ class MovementCreateView(LoginRequiredMixin, CreateView):
             _("%(kind)s of %(bottles)s recorded. Stock %(of_cuvee)s: %(stock)s.")
             % {
                 "kind": movement.get_kind_display(),
-                "bottles": bottles(movement.quantity),
-                "of_cuvee": of_cuvee(movement.cuvee),
-                "stock": bottles(movement.cuvee.bottles_in_stock),
+                "bottles": stock.bottles(movement.quantity),
+                "of_cuvee": stock.of_cuvee(movement.cuvee),
+                "stock": stock.bottles(movement.cuvee.bottles_in_stock),
             },
         )
         return redirect(movement.cuvee)
-
-
-def bottles(count: int) -> str:
-    """'1 bottle', '12 bottles' in the active language (as stock.bottles does in French)."""
-    return ngettext("%(count)s bottle", "%(count)s bottles", count) % {"count": count}
-
-
-def of_cuvee(cuvee: Cuvee) -> str:
-    """'of Name' in the active language; French elides "de" before a vowel (stock.of_cuvee)."""
-    name = str(cuvee)
-    if name[:1].lower() in stock.VOWELS:
-        return pgettext("of a cuvée whose name starts with a vowel", "of %(name)s") % {"name": name}
-    return pgettext("of a cuvée whose name starts with a consonant", "of %(name)s") % {"name": name}

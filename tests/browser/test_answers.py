@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -72,10 +71,16 @@ def test_client_cache_is_dropped_when_the_articles_change(live_server, ollama, w
 def test_three_quick_enters_make_one_request(live_server, ollama, widget: Widget):
     widget.page.goto(f"{live_server.url}/connexion/")
     widget.open()
-    started = time.monotonic()
-    for _ in range(3):
-        widget.ask("Comment faire un devis ?", quick=True)
-    assert time.monotonic() - started < 0.3
+    # Three submissions (what Enter does) in one task of the page, so all fall inside the
+    # 300 ms repeat guard however loaded the machine is.
+    widget.input.evaluate(
+        """(input) => {
+            for (let i = 0; i < 3; i++) {
+                input.value = "Comment faire un devis ?";
+                input.form.requestSubmit();
+            }
+        }"""
+    )
     widget.wait_done()
     expect(widget.exchanges).to_have_count(1)
     assert len(widget.ask_requests) == 1

@@ -207,7 +207,7 @@ def test_switching_back_to_french_restores_the_french_pages_exactly(
 
 def test_login_page_has_the_switcher_and_speaks_english(db: None) -> None:
     client = HttpClient(enforce_csrf_checks=True)  # the switcher's own token must do
-    login = f"{reverse('login')}?next={reverse('quotes:list')}"
+    login = f"{reverse('login')}?next=%2Fdevis%2F"
     page = client.get(login).content.decode()
     assert Switcher(page).inputs["next"] == login
 
@@ -226,11 +226,14 @@ def test_help_articles_follow_the_chosen_language(logged_in: HttpClient) -> None
         HelpArticle.objects.create(
             title=title, slug="creer-un-client", language=language, body=title
         )
-    switch_to(logged_in, logged_in.get(reverse("dashboard")).content.decode(), "en")
+    url = reverse("help:article", args=["creer-un-client"])
+    french = logged_in.get(f"{url}?lang=fr")  # as the widget's source links have it
 
+    article = switch_to(logged_in, french.content.decode(), "en")
     index = logged_in.get(reverse("help:article_index"))
-    article = logged_in.get(reverse("help:article", args=["creer-un-client"]))
 
+    assertContains(french, "Créer un client")
+    assert article.redirect_chain == [(url, 302)]  # the choice outranks ?lang=
     for response in (index, article):
         assertContains(response, '<html lang="en">')
         assertContains(response, "Create a client")
