@@ -97,9 +97,16 @@ def search(
         best_possible += (
             group.weight * max(known, default=table.unknown_idf) * (TITLE_WEIGHT + K1 + 1)
         )
+        found = [(f, table.postings[t]) for t, f in group.terms.items() if t in table.postings]
+        if len(found) == 1:  # most groups: one term in this language's articles
+            [(factor, postings)] = found
+            share = group.weight * factor
+            for position, weight in postings:
+                scores[position] += share * weight
+            continue
         best: dict[int, float] = {}
-        for term, factor in group.terms.items():
-            for position, weight in table.postings.get(term, ()):
+        for factor, postings in found:
+            for position, weight in postings:
                 if weight * factor > best.get(position, 0.0):
                     best[position] = weight * factor
         for position, weight in best.items():
