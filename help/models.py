@@ -74,6 +74,13 @@ class HelpQuery(models.Model):
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
     degraded = models.BooleanField(_("degraded"), default=False)
     error_kind = models.CharField(_("error kind"), max_length=40, blank=True, db_index=True)
+    match = models.CharField(
+        _("cache level"),
+        max_length=10,
+        blank=True,
+        choices=[("exact", _("exact")), ("similar", _("similar")), ("curated", _("curated"))],
+        help_text=_("Which cache level served a cached answer."),
+    )
     model = models.CharField(_("model"), max_length=100, blank=True)
     top_score = models.FloatField(_("best article score"), default=0.0)
     # " slug-a slug-b ": the articles the answer was grounded in, searchable with a

@@ -38,6 +38,15 @@ def model(ollama):
     return ollama
 
 
+def attack(times: int = 5) -> dict[str, Any]:
+    """The attacker asks the injected question, often enough to be the most asked."""
+    attacker = Client(REMOTE_ADDR="10.0.0.66")
+    for _ in range(times):
+        status, body = ask(attacker, QUESTION + INJECTION, **PAGE)
+        assert status == 200
+    return body
+
+
 def victim_answer() -> dict[str, Any]:
     status, body = ask(Client(REMOTE_ADDR="10.0.0.2"), QUESTION, **PAGE)
     assert status == 200
@@ -45,10 +54,7 @@ def victim_answer() -> dict[str, Any]:
 
 
 def test_an_injected_question_does_not_reach_the_plain_questions_answer(model):
-    attacker = Client(REMOTE_ADDR="10.0.0.66")
-    for _ in range(5):
-        status, body = ask(attacker, QUESTION + INJECTION, **PAGE)
-        assert status == 200
+    body = attack()
     assert body["answer"] == POISON  # the attacker fooled the model for themselves only
     assert body["source"] == "cache"
 
@@ -58,9 +64,7 @@ def test_an_injected_question_does_not_reach_the_plain_questions_answer(model):
 
 
 def test_clear_then_pre_answer_does_not_plant_the_injected_answer(model, admin_client):
-    attacker = Client(REMOTE_ADDR="10.0.0.66")
-    for _ in range(5):
-        ask(attacker, QUESTION + INJECTION, **PAGE)
+    attack()
     victim_answer()
     admin_client.post(DASHBOARD, {"action": "clear_cache"})
     admin_client.post(DASHBOARD, {"action": "pre_answer"})
@@ -69,9 +73,7 @@ def test_clear_then_pre_answer_does_not_plant_the_injected_answer(model, admin_c
 
 
 def test_warm_up_does_not_plant_the_injected_answer(model, admin_client):
-    attacker = Client(REMOTE_ADDR="10.0.0.66")
-    for _ in range(5):
-        ask(attacker, QUESTION + INJECTION, **PAGE)
+    attack()
     victim_answer()
     admin_client.post(DASHBOARD, {"action": "clear_cache"})
     call_command("warm_ollama", "--questions", "5", stdout=StringIO())

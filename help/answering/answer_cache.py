@@ -6,6 +6,7 @@ import hashlib
 import json
 from typing import Any
 
+from help.answering.meaning import MEANING_PREFIX
 from help.conf import help_settings
 from help.search.text import clean, fold_question
 from help.shared_state.safe_cache import safe_cache
@@ -53,14 +54,16 @@ def store_answer(key: str, entry: dict[str, Any]) -> None:
 
 
 def clear_answers() -> int | None:
-    """Forget every cached answer; the number removed when the backend can tell.
+    """Forget every cached answer, both levels; the number removed when the backend can tell.
 
     On django-redis only the answer keys go (a SCAN for their prefix); any other backend
     has no pattern delete, so the whole cache is cleared.
     """
     backend = safe_cache.backend
     if hasattr(backend, "delete_pattern"):
-        removed: int = backend.delete_pattern(f"{ANSWER_PREFIX}*")
+        removed: int = sum(
+            backend.delete_pattern(f"{prefix}*") for prefix in (ANSWER_PREFIX, MEANING_PREFIX)
+        )
         return removed
     backend.clear()
     return None

@@ -16,6 +16,7 @@ from typing import Any
 
 from help.answering.answer_cache import answer_key, get_answer
 from help.answering.fallback import build_fallback
+from help.answering.meaning import Meaning, get_similar, meaning_of
 from help.answering.pool import DONE, ERROR, TOKEN, ModelCall, start_call
 from help.answering.prompt import build_messages, page_hints, prompt_digest
 from help.answering.question_log import AnswerRecord, record
@@ -48,6 +49,7 @@ class Outcome:
     answer: str = ""
     source: str = ""
     error_kind: str = ""
+    match: str = ""  # which cache level served a "cache" answer: exact, similar
     top_score: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -79,6 +81,7 @@ class Run:
         self.cached: dict[str, Any] | None = None
         self.articles: list[ScoredArticle] = []
         self.messages: list[dict[str, str]] = []
+        self.meaning: Meaning | None = None
 
     @classmethod
     def start(
@@ -101,12 +104,22 @@ class Run:
                 articles_version=version,
             )
             run.cached = get_answer(run.key)
-        if run.cached is None:
-            with run._timed("retrieval"):
-                run.articles = search(
-                    question.text, question.lang, question.path, limit=3, version=version
-                )
-                run.outcome.top_score = run.articles[0].score if run.articles else 0.0
+        if run.cached is not None:
+            run.outcome.match = "exact"
+            return run
+        with run._timed("retrieval"):
+            run.articles = search(
+                question.text, question.lang, question.path, limit=3, version=version
+            )
+            run.outcome.top_score = run.articles[0].score if run.articles else 0.0
+        with run._timed("similar"):
+            run.meaning = meaning_of(
+                question.text, question.lang, question.path, run.articles, version
+            )
+            run.cached = get_similar(run.meaning)
+        if run.cached is not None:
+            run.outcome.match = "similar"
+        else:
             with run._timed("prompt"):
                 run.messages = build_messages(
                     question=question.text,
@@ -143,7 +156,7 @@ class Run:
         try:
             yield {"event": "start", "id": str(self.id), "sources": self.sources}
             if self.cached is not None:
-                self._finish(self.cached["answer"], "cache")
+                self._finish(self.cached["answer"], "cache", self.outcome.match)
             else:
                 yield from self._answer_miss()
             done = self._done_event()
@@ -173,6 +186,7 @@ class Run:
             answer=outcome.answer,
             source=outcome.source,
             error_kind=outcome.error_kind,
+            match=outcome.match,
             model=self.model,
             top_score=outcome.top_score,
             cited_slugs=tuple(self.cited_slugs),
@@ -190,6 +204,7 @@ class Run:
             "answer": done["answer"],
             "source": done["source"],
             "degraded": done["degraded"],
+            "match": done["match"],
             "sources": self.sources,
             "timings": done["timings"],
         }
@@ -202,7 +217,7 @@ class Run:
         if not flight.acquire():
             entry, kind = flight.wait(self.deadline)
             if entry is not None:
-                self._finish(entry["answer"], "cache")
+                self._finish(entry["answer"], "cache", "exact")
                 return
             if not (kind == "leader_lost" and flight.leader):
                 yield self._fallback(kind)
@@ -213,6 +228,7 @@ class Run:
             messages=self.messages,
             flight=flight,
             entry={"sources": self.sources, "slugs": self.cited_slugs, "model": self.model},
+            similar_key=self.meaning.key if self.meaning else None,
         )
         if call is None:
             breaker.release_probe()  # a half-open probe that never ran lets another try
@@ -273,7 +289,7 @@ class Run:
             if kind == "leader_lost":
                 flight.release()  # took the lock over, but this stream will not call the model
             return
-        self._finish(entry["answer"], "cache")
+        self._finish(entry["answer"], "cache", "exact")
         self.outcome.error_kind = ""
         yield {"event": "upgrade", "answer": entry["answer"]}
 
@@ -283,8 +299,8 @@ class Run:
         self.outcome.error_kind = error_kind
         return {"event": "fallback", "answer": answer, "sources": self.sources}
 
-    def _finish(self, answer: str, source: str) -> None:
-        self.outcome.answer, self.outcome.source = answer, source
+    def _finish(self, answer: str, source: str, match: str = "") -> None:
+        self.outcome.answer, self.outcome.source, self.outcome.match = answer, source, match
 
     def _model_timings(self, call: ModelCall) -> None:
         if call.finished_at is not None:
@@ -297,6 +313,7 @@ class Run:
             "answer": self.outcome.answer,
             "source": self.outcome.source,
             "degraded": self.outcome.degraded,
+            "match": self.outcome.match,
             "timings": dict(self.outcome.timings),
         }
 

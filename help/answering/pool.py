@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from help.answering.answer_cache import store_answer
+from help.answering.meaning import store_similar
 from help.conf import help_settings
 from help.ollama.client import get_client
 from help.ollama.errors import OllamaError
@@ -37,6 +38,7 @@ class ModelCall:
     messages: list[dict[str, str]]
     flight: Flight
     entry: dict[str, Any]  # stored with the answer: sources, cited slugs, model
+    similar_key: str | None = None  # the question's meaning key (second cache level)
     events: queue.Queue[tuple[str, str]] = field(default_factory=queue.Queue)
     started: float = field(default_factory=time.monotonic)
     finished_at: float | None = None
@@ -59,7 +61,10 @@ class ModelCall:
             return
         finally:
             self.finished_at = time.monotonic()
-        store_answer(self.flight.key, {**self.entry, "answer": answer})
+        entry = {**self.entry, "answer": answer}
+        store_answer(self.flight.key, entry)
+        if self.similar_key:
+            store_similar(self.similar_key, entry)
         breaker.record_success()
         self.flight.release()
         self.events.put((DONE, answer))

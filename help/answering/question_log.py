@@ -28,6 +28,7 @@ class AnswerRecord:
     answer: str
     source: str
     error_kind: str
+    match: str
     model: str
     top_score: float
     cited_slugs: tuple[str, ...]
@@ -53,7 +54,7 @@ def record(answer: AnswerRecord) -> None:
         answer.degraded,
         answer.error_kind or "-",
     )
-    metrics.record_answer(answer.source, answer.total_ms, answer.error_kind)
+    metrics.record_answer(answer.source, answer.total_ms, answer.error_kind, answer.match)
     try:
         HelpQuery.objects.create(
             id=answer.id,
@@ -65,6 +66,7 @@ def record(answer: AnswerRecord) -> None:
             source=answer.source,
             degraded=answer.degraded,
             error_kind=answer.error_kind,
+            match=answer.match,
             model=answer.model,
             top_score=answer.top_score,
             cited_slugs=f" {' '.join(answer.cited_slugs)} " if answer.cited_slugs else "",

@@ -21,7 +21,7 @@ import math
 import re
 import threading
 from collections import Counter, defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from help.models import HelpArticle
 from help.search.languages import normalise_language
@@ -38,6 +38,7 @@ PATH_BOOST = 0.5  # the article documenting exactly the current page scores x1.5
 SECTION_BOOST = 0.4  # one documenting another page of its section (/clients/nouveau/ on /clients/)
 # An article scoring under this share of the best one is not an answer, only a shared word.
 RELATIVE_FLOOR = 0.4
+MERGED_GROUPS = 1_000  # groups kept merged per language until the next rebuild (memory)
 # Under this top score no article really answers: most of the question is missing from all.
 MIN_SCORE = 0.15
 
@@ -63,6 +64,25 @@ class _LanguageIndex:
     idf: dict[str, float]
     unknown_idf: float
     words: list[str]  # every indexed word, sorted, for prefix matching
+    # A group's postings (each article's best term of the group), by the group's terms:
+    # the same words and their vocabulary come back question after question.
+    merged: dict[tuple[tuple[str, float], ...], list[tuple[int, float]]] = field(
+        default_factory=dict
+    )
+
+    def group_postings(self, terms: dict[str, float]) -> list[tuple[int, float]]:
+        key = tuple(sorted((t, f) for t, f in terms.items() if t in self.postings))
+        merged = self.merged.get(key)
+        if merged is None:
+            best: dict[int, float] = {}
+            for term, factor in key:
+                for position, weight in self.postings[term]:
+                    if weight * factor > best.get(position, 0.0):
+                        best[position] = weight * factor
+            merged = list(best.items())
+            if len(self.merged) < MERGED_GROUPS:
+                self.merged[key] = merged
+        return merged
 
 
 @dataclass(frozen=True)
@@ -97,20 +117,9 @@ def search(
         best_possible += (
             group.weight * max(known, default=table.unknown_idf) * (TITLE_WEIGHT + K1 + 1)
         )
-        found = [(f, table.postings[t]) for t, f in group.terms.items() if t in table.postings]
-        if len(found) == 1:  # most groups: one term in this language's articles
-            [(factor, postings)] = found
-            share = group.weight * factor
-            for position, weight in postings:
-                scores[position] += share * weight
-            continue
-        best: dict[int, float] = {}
-        for factor, postings in found:
-            for position, weight in postings:
-                if weight * factor > best.get(position, 0.0):
-                    best[position] = weight * factor
-        for position, weight in best.items():
-            scores[position] += group.weight * weight
+        share = group.weight
+        for position, weight in table.group_postings(group.terms):
+            scores[position] += share * weight
     articles = table.articles
     boosts: dict[str, float] = {}  # the boost depends on the article's path only
 

@@ -121,3 +121,19 @@ def _offer_prefixes(
     while position < len(words) and words[position].startswith(last):
         group.offer(stem(words[position], language), PREFIX_WEIGHT)
         position += 1
+
+
+def concepts(question: str, language: str) -> frozenset[str]:
+    """What a question is about, whatever its wording: each word or phrase named by its
+    vocabulary group (one name for "ajouter", "nouveau" and "créer"), words that say
+    little left out. The answers' second cache level compares these."""
+    words = content_words(question)
+    stems = [stem(word, language) for word in words]
+    known = vocabulary().phrases(language)
+    found = set()
+    for start, end in _spans(stems, known):
+        if end - start == 1 and words[start] in WEAK_WORDS:
+            continue
+        phrase = tuple(stems[start:end])
+        found.add(min(" ".join(term) for term in (phrase, *known.get(phrase, ()))))
+    return frozenset(found)

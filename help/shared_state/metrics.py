@@ -17,6 +17,7 @@ from help.shared_state.safe_cache import safe_cache
 # Upper bounds of the latency buckets, in milliseconds (the last one is +Inf).
 BUCKETS_MS = (5, 10, 25, 50, 100, 250, 500, 1000, 2000, 3000, 5000, 8000, 13000, 20000, 30000)
 SOURCES = ("cache", "model", "fallback")
+MATCHES = ("exact", "similar", "curated")  # which cache level served a "cache" answer
 MINUTE, HOUR = 60, 3600
 SERIES = {"m": (MINUTE, 25 * HOUR), "h": (HOUR, 8 * 24 * HOUR)}
 PREFIX = "help:metrics"
@@ -29,16 +30,20 @@ def bucket_index(total_ms: float) -> int:
     return len(BUCKETS_MS)
 
 
-def _fields(source: str, total_ms: float, error_kind: str) -> list[str]:
+def _fields(source: str, total_ms: float, error_kind: str, match: str) -> list[str]:
     fields = [f"req:{source}", f"lat:{source}:{bucket_index(total_ms)}"]
     if error_kind:
         fields.append(f"err:{error_kind}")
+    if match:
+        fields.append(f"hit:{match}")
     return fields
 
 
-def record_answer(source: str, total_ms: float, error_kind: str, now: float | None = None) -> None:
+def record_answer(
+    source: str, total_ms: float, error_kind: str, match: str = "", now: float | None = None
+) -> None:
     now = time.time() if now is None else now
-    fields = _fields(source, total_ms, error_kind)
+    fields = _fields(source, total_ms, error_kind, match)
     increments: list[tuple[str, int, float | None]] = [
         (f"{PREFIX}:total:{name}", 1, None) for name in fields
     ]
@@ -55,6 +60,7 @@ class Window:
 
     requests: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
+    hits: Counter[str] = field(default_factory=Counter)  # cache answers by level
     latency: dict[str, list[int]] = field(default_factory=dict)
 
     @property
@@ -87,7 +93,7 @@ class Window:
 
 
 def _keys_for(prefix: str) -> dict[str, str]:
-    names = {f"req:{source}" for source in SOURCES}
+    names = {f"req:{source}" for source in SOURCES} | {f"hit:{match}" for match in MATCHES}
     names |= {f"lat:{s}:{i}" for s in SOURCES for i in range(len(BUCKETS_MS) + 1)}
     return {f"{prefix}:{name}": name for name in names}
 
@@ -104,6 +110,7 @@ def read_window(seconds: int, now: float | None = None) -> tuple[Window, list[tu
         buckets.append((start, window))
         total.requests.update(window.requests)
         total.errors.update(window.errors)
+        total.hits.update(window.hits)
         for source, counts in window.latency.items():
             previous = total.latency.get(source, [0] * len(counts))
             total.latency[source] = [a + b for a, b in zip(previous, counts, strict=True)]
@@ -122,6 +129,8 @@ def _read_bucket(prefix: str, error_kinds: tuple[str, ...] = ()) -> Window:
             window.requests[rest] += int(value)
         elif kind == "err":
             window.errors[rest] += int(value)
+        elif kind == "hit":
+            window.hits[rest] += int(value)
         else:
             source, _, index = rest.partition(":")
             counts = window.latency.setdefault(source, [0] * (len(BUCKETS_MS) + 1))

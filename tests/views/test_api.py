@@ -92,7 +92,9 @@ def test_ask_answers_with_the_contract_fields(client, ollama):
     make_articles()
     status, body = ask(client, "Comment créer un client ?", path="/clients/", lang="fr")
     assert status == 200
-    assert set(body) == {"id", "answer", "source", "degraded", "sources", "timings"}
+    assert set(body) == {"id", "answer", "source", "degraded", "match", "sources", "timings"}
+    assert body["match"] == ""  # the model's answer; a cached one says which level
+    assert ask(client, "Comment créer un client ?", path="/clients/")[1]["match"] == "exact"
     assert body["sources"][0] == {
         "title": "Créer un client",
         "url": "/help/articles/creer-un-client/?lang=fr",
