@@ -55,6 +55,15 @@ class Traffic:
         return self.window.cache_hit_rate * 100
 
     @property
+    def hit_levels(self) -> list[tuple[str, int, float]]:
+        """(level, answers, share of all answers in %) for each cache level."""
+        total = self.window.total
+        return [
+            (level, self.window.hits[level], 100 * self.window.hits[level] / total if total else 0.0)
+            for level in metrics.MATCHES
+        ]
+
+    @property
     def fallback_percent(self) -> float:
         return self.window.fallback_rate * 100
 

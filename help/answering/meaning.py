@@ -10,7 +10,8 @@ that, plus the guards that keep apart what looks alike and is not:
 * numbers and comparison signs ("stock < 10" against "stock > 10");
 * a different action or object is a different concept already ("supprimer" a client).
 
-A hit is served only when the entry found cites the very articles this question found.
+A hit is served only when the entry found rests on the very article this question found
+first (its top article, in the same articles version).
 """
 
 from __future__ import annotations
@@ -80,13 +81,15 @@ def meaning_of(
     path: str,
     articles: Sequence[ScoredArticle],
     articles_version: str,
+    answer_shape: str,
 ) -> Meaning | None:
     """The question's meaning key; None when it has no concept to compare or no article
-    (nothing would verify a hit)."""
+    (nothing would verify a hit). ``answer_shape``: the model and the prompt digest, as in
+    the exact key, so that a changed prompt or model never serves older answers."""
     meant = signature(question, lang)
-    slugs = tuple(article.slug for article in articles)
-    if meant is None or not slugs:
+    if meant is None or not articles:
         return None
+    slugs = (articles[0].slug,)  # the article the answer rests on
     parts = [
         lang,
         path.strip("/").split("/", 1)[0],  # the page's section
@@ -95,17 +98,18 @@ def meaning_of(
         meant.quantities,
         slugs,
         articles_version,
+        answer_shape,
     ]
     digest = hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
     return Meaning(MEANING_PREFIX + digest[:40], meant.concepts, slugs)
 
 
 def get_similar(meaning: Meaning | None) -> dict[str, Any] | None:
-    """The answer stored under this meaning, if it cites the same articles."""
+    """The answer stored under this meaning, if it rests on the same top article."""
     if meaning is None or int(help_settings.CACHE_TTL) <= 0:
         return None
     entry = cached_answer(safe_cache.get(meaning.key))
-    if entry is None or tuple(entry.get("slugs", ())) != meaning.slugs:
+    if entry is None or tuple(entry.get("slugs", ()))[:1] != meaning.slugs:
         return None
     return entry
 

@@ -92,7 +92,7 @@ class Run:
         question = replace(question, lang=question_language(question.text, question.lang))
         run = cls(question, stream=stream, wait=wait, record=record)
         with run._timed("cache"):
-            version = articles_version()
+            version, shape = articles_version(), prompt_digest()
             run.page_hints = page_hints(question.hints)  # as in the key, prompt and log
             run.key = answer_key(
                 question=question.text,
@@ -100,7 +100,7 @@ class Run:
                 path=question.path,
                 hints=run.page_hints,
                 model=run.model,
-                prompt_digest=prompt_digest(),
+                prompt_digest=shape,
                 articles_version=version,
             )
             run.cached = get_answer(run.key)
@@ -114,7 +114,12 @@ class Run:
             run.outcome.top_score = run.articles[0].score if run.articles else 0.0
         with run._timed("similar"):
             run.meaning = meaning_of(
-                question.text, question.lang, question.path, run.articles, version
+                question.text,
+                question.lang,
+                question.path,
+                run.articles,
+                version,
+                answer_shape=f"{run.model} {shape}",
             )
             run.cached = get_similar(run.meaning)
         if run.cached is not None:

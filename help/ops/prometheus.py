@@ -19,6 +19,14 @@ def exposition() -> str:
         for source in metrics.SOURCES
     ]
     lines += [
+        "# HELP help_cache_hits_total Answers served from the cache, by level.",
+        "# TYPE help_cache_hits_total counter",
+    ]
+    lines += [
+        f'help_cache_hits_total{{level="{level}"}} {totals.hits[level]}'
+        for level in metrics.MATCHES
+    ]
+    lines += [
         "# HELP help_model_errors_total Answers degraded by a model or cache error, by kind.",
         "# TYPE help_model_errors_total counter",
     ]

@@ -124,16 +124,15 @@ def _offer_prefixes(
 
 
 def concepts(question: str, language: str) -> frozenset[str]:
-    """What a question is about, whatever its wording: each word or phrase named by its
-    vocabulary group (one name for "ajouter", "nouveau" and "créer"), words that say
-    little left out. The answers' second cache level compares these."""
-    words = content_words(question)
-    stems = [stem(word, language) for word in words]
+    """What a question is about, whatever its wording: each word named by its vocabulary
+    group (one name for "ajouter", "nouveau" and "créer"), words that say little left out.
+    Word by word, not by phrase: "créer un client" and "ajouter un nouveau client" must
+    give the same set. The answers' second cache level compares these."""
     known = vocabulary().phrases(language)
     found = set()
-    for start, end in _spans(stems, known):
-        if end - start == 1 and words[start] in WEAK_WORDS:
+    for word in content_words(question):
+        if word in WEAK_WORDS:
             continue
-        phrase = tuple(stems[start:end])
-        found.add(min(" ".join(term) for term in (phrase, *known.get(phrase, ()))))
+        term = (stem(word, language),)
+        found.add(min(" ".join(other) for other in (term, *known.get(term, ()))))
     return frozenset(found)

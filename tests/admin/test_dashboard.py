@@ -90,14 +90,16 @@ def test_dashboard_shows_the_pipelines_answers(admin_client, ollama):
 
 
 def test_dashboard_shows_rates_latencies_and_errors_of_the_window(admin_client):
-    for _ in range(3):
-        metrics.record_answer("cache", 3.0, "")
+    for match in ("exact", "exact", "similar"):
+        metrics.record_answer("cache", 3.0, "", match)
     metrics.record_answer("model", 900.0, "")
     metrics.record_answer("fallback", 5200.0, "timeout")
     html = admin_client.get(URL).content.decode()
     assert figure(html, "requests") == "5"
     assert figure(html, "hit-rate") == "60 %"
     assert figure(html, "fallback-rate") == "20 %"
+    levels = html[html.index('id="help-hit-levels"') :]
+    assert re.match(r'id="help-hit-levels">exact 40 % · similar 20 % · curated 0 %', levels)
     latency = html[html.index('id="help-latency"') :]
     assert re.search(r"cache</th>\s*<td[^>]*>3</td>\s*<td[^>]*>5 ms</td>", latency)
     assert re.search(r"model</th>\s*<td[^>]*>1</td>\s*<td[^>]*>1 s</td>", latency)

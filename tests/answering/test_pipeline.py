@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+from help.answering.answer_cache import clear_answers
 from help.answering.pipeline import Question, Run
 from help.answering.pool import pool
 from help.models import HelpArticle, HelpQuery
@@ -313,3 +314,19 @@ def test_a_changed_prompt_budget_never_serves_answers_made_with_the_old_one(olla
     assert events_of("Comment créer un client ?")[-1]["source"] == "cache"
     settings.HELP = {**settings.HELP, "MAX_DOCS_CHARS": 300}
     assert events_of("Comment créer un client ?")[-1]["source"] == "model"
+
+
+def test_a_question_in_other_words_is_served_by_meaning_until_the_cache_is_cleared(ollama):
+    assert events_of("Comment créer un client ?", path="/clients/")[-1]["source"] == "model"
+    done = events_of("je veux ajouter un nouveau client", path="/clients/")[-1]
+    assert (done["source"], done["match"], done["answer"]) == ("cache", "similar", ANSWER)
+    assert ollama.chat_requests == 1
+    assert HelpQuery.objects.filter(match="similar").count() == 1
+    clear_answers()
+    assert events_of("je veux ajouter un nouveau client", path="/clients/")[-1]["source"] == "model"
+
+
+def test_a_negated_question_is_not_served_the_how_to(ollama):
+    events_of("Comment créer un client ?", path="/clients/")
+    done = events_of("je ne peux pas créer de client", path="/clients/")[-1]
+    assert done["source"] == "model"

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_staff_reads_the_prometheus_exposition(client, django_user_model):
-    metrics.record_answer("cache", 3.0, "")
+    metrics.record_answer("cache", 3.0, "", "similar")
     metrics.record_answer("model", 1500.0, "")
     metrics.record_answer("fallback", 5001.0, "unreachable")
     staff = django_user_model.objects.create_user("ops", password="x", is_staff=True)
@@ -19,6 +19,8 @@ def test_staff_reads_the_prometheus_exposition(client, django_user_model):
     assert response["Content-Type"].startswith("text/plain; version=0.0.4")
     body = response.content.decode()
     assert 'help_answers_total{source="cache"} 1' in body
+    assert 'help_cache_hits_total{level="similar"} 1' in body
+    assert 'help_cache_hits_total{level="exact"} 0' in body
     assert 'help_model_errors_total{kind="unreachable"} 1' in body
     assert 'help_answer_seconds_bucket{source="model",le="2"} 1' in body
     assert 'help_answer_seconds_bucket{source="model",le="1"} 0' in body
