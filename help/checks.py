@@ -14,8 +14,8 @@ from help.conf import DEFAULTS, help_settings, ollama_urls, parse_rate, user_set
 from help.search.vocabulary import VocabularyError, load_vocabulary
 
 TIMEOUT_SETTINGS = ("OLLAMA_CONNECT_TIMEOUT", "DEADLINE", "TIMEOUT", "BREAKER_RESET")
-# Integers where 0 is meaningful: no retry, no answer cache.
-NON_NEGATIVE_INT_SETTINGS = ("OLLAMA_RETRIES", "CACHE_TTL")
+# Integers where 0 is meaningful: no retry, no answer cache, no pre-answering after an edit.
+NON_NEGATIVE_INT_SETTINGS = ("OLLAMA_RETRIES", "CACHE_TTL", "PRE_ANSWER_ON_EDIT")
 POSITIVE_INT_SETTINGS = (
     "HTTP_POOL_SIZE",
     "MAX_HINTS_CHARS",

@@ -37,6 +37,7 @@ DEFAULTS: dict[str, Any] = {
     "BREAKER_RESET": 30.0,
     "MAX_BODY_BYTES": 16384,
     "QUERY_RETENTION_DAYS": 90,
+    "PRE_ANSWER_ON_EDIT": 10,
     "VOCABULARY": "",
 }
 

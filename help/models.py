@@ -134,3 +134,103 @@ class HelpDashboard(HelpQuery):
         verbose_name = _("dashboard")
         verbose_name_plural = _("dashboard")
         default_permissions = ("view",)
+
+
+class HelpCuratedAnswer(models.Model):
+    """An answer written or approved by staff, served before any cache or model when a
+    question matches one of its phrasings (``help.answering.curated``). It never expires:
+    it lives here, not in the cache."""
+
+    question = models.CharField(
+        _("question"), max_length=500, help_text=_("The main phrasing, as users ask it.")
+    )
+    phrasings = models.TextField(
+        _("alternate phrasings"),
+        blank=True,
+        help_text=_(
+            "One per line. A question is answered when it is one of these phrasings (case, "
+            "accents and punctuation aside) or means the same (same things and actions, "
+            "negation and numbers)."
+        ),
+    )
+    language = models.CharField(_("language"), max_length=2, choices=LANGUAGES, default="fr")
+    path_prefix = models.CharField(
+        _("page section"),
+        max_length=200,
+        blank=True,
+        help_text=_("Only on pages under this path, e.g. /clients/; empty: on every page."),
+    )
+    answer = models.TextField(
+        _("answer"),
+        help_text=_(
+            "Markdown, as the widget shows it: paragraphs, lists, **bold**, `code`, links "
+            "to help articles."
+        ),
+    )
+    articles = models.ManyToManyField(
+        HelpArticle,
+        verbose_name=_("cited articles"),
+        blank=True,
+        related_name="curated_answers",
+        help_text=_("Listed under the answer; an edit of one marks the answer for review."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # An article it cites edited after this needs a person to read the answer again.
+    reviewed_at = models.DateTimeField(_("reviewed at"), default=timezone.now)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["language", "question"]
+        verbose_name = _("curated answer")
+        verbose_name_plural = _("curated answers")
+
+    def __str__(self) -> str:
+        return f"{self.question[:80]} ({self.language})"
+
+    @property
+    def phrasing_list(self) -> list[str]:
+        """The main question, then each alternate phrasing."""
+        lines = [self.question, *self.phrasings.splitlines()]
+        return [line.strip() for line in lines if line.strip()]
+
+    def changed_articles(self) -> models.QuerySet[HelpArticle]:
+        """The cited articles edited since the answer was last reviewed."""
+        return self.articles.filter(updated_at__gt=self.reviewed_at)
+
+    @staticmethod
+    def review_needed() -> models.Exists:
+        """For ``annotate(needs_review=...)``: an article it cites was edited after its last
+        review. Computed in the query, so it is never out of date and needs no signal."""
+        changed = HelpArticle.objects.filter(
+            curated_answers=models.OuterRef("pk"), updated_at__gt=models.OuterRef("reviewed_at")
+        )
+        return models.Exists(changed)
+
+    @classmethod
+    def with_review_state(cls) -> models.QuerySet[HelpCuratedAnswer]:
+        return cls.objects.annotate(needs_review=cls.review_needed())

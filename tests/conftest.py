@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 from django.core.cache import caches
 
+from help.answering import question_log
 from help.answering.pool import pool
 from help.shared_state.safe_cache import safe_cache
 from monchai.settings import cache_settings
@@ -39,6 +40,15 @@ def redis_cache(settings, redis_server: RedisServer) -> Iterator[RedisServer]:
     safe_cache.reset()
     yield redis_server
     caches.close_all()
+
+
+@pytest.fixture(autouse=True)
+def question_log_written() -> Iterator[None]:
+    """The rows the question log still holds are written before the test's database is reset
+    (pytest-django's own autouse fixture is set up first, so it is torn down after this one);
+    none leaks into the next test."""
+    yield
+    assert question_log.flush(10), "the question log did not drain"
 
 
 # Short enough to keep the suite fast, long enough for a loaded 2-core CI machine.

@@ -14,6 +14,7 @@ import time
 import pytest
 from django.test import Client
 
+from help.answering import question_log
 from help.answering.pool import pool
 from help.models import HelpQuery
 from tests.conftest import TEST_DEADLINE, TEST_TIMEOUT
@@ -80,6 +81,7 @@ def test_json_answer_is_in_time_and_flagged_with_its_error_kind(fault):
     expected_kind = FAULTS[fault][1]
     assert body["degraded"] is bool(expected_kind)
     assert body["source"] == ("fallback" if expected_kind else "model")
+    assert question_log.flush()  # the row is written in the background
     assert HelpQuery.objects.get(pk=body["id"]).error_kind == expected_kind
 
 

@@ -30,7 +30,7 @@ ALLOWED = {
     "management": {"conf", "models", "ollama", "ops"},
     "checks": {"conf", "search"},
     "urls": {"views"},
-    "apps": {"checks", "models", "search"},
+    "apps": {"checks", "models", "search", "answering", "ops"},  # it wires the parts
     "migrations": set(),
 }
 

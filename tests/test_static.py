@@ -4,10 +4,10 @@ import gzip
 from pathlib import Path
 
 STATIC = Path(__file__).resolve().parent.parent / "help" / "static" / "help"
-BUDGET_BYTES = 10 * 1024
+BUDGET_BYTES = 14 * 1024
 
 
-def test_widget_script_and_styles_fit_in_10_kb_gzipped():
+def test_widget_script_and_styles_fit_in_14_kb_gzipped():
     size = sum(
         len(gzip.compress((STATIC / name).read_bytes(), compresslevel=9))
         for name in ("widget.js", "widget.css")

@@ -51,6 +51,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PRE_ANSWER_COUNT = 10
+# The help admin pages' own styles (dashboard, articles, question log, curated answers).
+ADMIN_MEDIA = {"all": ["help/admin.css"]}
 M = TypeVar("M", bound=Model)
 
 

@@ -59,7 +59,11 @@ class Traffic:
         """(level, answers, share of all answers in %) for each cache level."""
         total = self.window.total
         return [
-            (level, self.window.hits[level], 100 * self.window.hits[level] / total if total else 0.0)
+            (
+                level,
+                self.window.hits[level],
+                100 * self.window.hits[level] / total if total else 0.0,
+            )
             for level in metrics.MATCHES
         ]
 

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.defaultfilters import linebreaksbr, truncatechars
 from django.template.loader import render_to_string
 from django.urls import URLPattern, path, reverse
@@ -14,15 +14,20 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from help.admin.dashboard import dashboard_view
-from help.models import HelpArticle, HelpDashboard, HelpFeedback, HelpQuery
+from help.admin.curated import promote
+from help.admin.dashboard import ADMIN_MEDIA, dashboard_view
+from help.models import (
+    HelpArticle,
+    HelpDashboard,
+    HelpFeedback,
+    HelpQuery,
+)
 from help.views.markdown import render_markdown
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 CITED_LIMIT = 20
-ADMIN_MEDIA = {"all": ["help/admin.css"]}
 
 
 class ReadOnlyMixin:
@@ -154,9 +159,19 @@ class HelpQueryAdmin(ReadOnlyMixin, admin.ModelAdmin):
     readonly_fields = ["score", "cited_articles", "total", "stage_timings"]
     inlines = [FeedbackInline]
     list_per_page = 50
+    actions = ["promote"]
 
     class Media:
         css = ADMIN_MEDIA
+
+    def has_promote_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("help.add_helpcuratedanswer")
+
+    @admin.action(description=_("Promote to a curated answer"), permissions=["promote"])
+    def promote(
+        self, request: HttpRequest, queryset: QuerySet[HelpQuery]
+    ) -> HttpResponseRedirect | None:
+        return promote(self, request, list(queryset[:2]))
 
     @admin.display(description=_("question"), ordering="question")
     def short_question(self, query: HelpQuery) -> str:
@@ -202,6 +217,22 @@ class HelpFeedbackAdmin(ReadOnlyMixin, admin.ModelAdmin):
     search_fields = ["comment", "query__question", "query__answer"]
     fields = ["created_at", "helpful", "comment", "query", "question", "answer"]
     readonly_fields = ["question", "answer"]
+    actions = ["promote"]
+
+    def has_promote_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("help.add_helpcuratedanswer")
+
+    @admin.action(description=_("Promote to a curated answer"), permissions=["promote"])
+    def promote(
+        self, request: HttpRequest, queryset: QuerySet[HelpFeedback]
+    ) -> HttpResponseRedirect | None:
+        chosen = list(queryset.select_related("query")[:2])
+        if any(not feedback.helpful for feedback in chosen):
+            self.message_user(
+                request, _("Only an answer marked helpful can be promoted."), messages.WARNING
+            )
+            return None
+        return promote(self, request, [feedback.query for feedback in chosen])
 
     @admin.display(description=_("question"))
     def short_question(self, feedback: HelpFeedback) -> str:

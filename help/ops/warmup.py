@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from help.answering.pipeline import Question, Run
 from help.conf import help_settings
@@ -55,12 +55,18 @@ def pull_model() -> Iterator[dict[str, Any]]:
     yield from get_client().pull()
 
 
-def most_asked(limit: int) -> list[Question]:
+def most_asked(limit: int, *, path_prefix: str | None = None, lang: str = "") -> list[Question]:
     """The most asked questions, counted per answer-cache key (the folded question, its
     language, page and hints) so that every spelling of one question adds up and each
-    question is answered under its own key; on a new site, one question per article."""
+    question is answered under its own key; on a new site, one question per article.
+
+    With ``path_prefix``, only the questions asked on the pages it covers (in ``lang``,
+    when given), and none on a page nobody asked about: an edited article's pages."""
+    asked = HelpQuery.objects.all()
+    if path_prefix is not None:
+        asked = asked.filter(pages_under(path_prefix), **({"lang": lang} if lang else {}))
     rows = (
-        HelpQuery.objects.values("question", "lang", "path", "hints")
+        asked.values("question", "lang", "path", "hints")
         .annotate(times=Count("id"))
         .order_by("-times", "question")[: limit * CANDIDATES_PER_QUESTION]
     )
@@ -75,13 +81,23 @@ def most_asked(limit: int) -> list[Question]:
         Question(spellings[0][1], lang, path, hints)
         for (_, lang, path, hints), spellings in ranked[:limit]
     ]
-    if questions:
+    if questions or path_prefix is not None:
         return questions
     articles = HelpArticle.objects.order_by("language", "title")[:limit]
     return [
         Question(article.title, normalise_language(article.language), article.path_prefix)
         for article in articles
     ]
+
+
+def pages_under(path_prefix: str) -> Q:
+    """The pages an article's path prefix covers, as the search reads it: ``/clients/``
+    covers ``/clients/``, ``/clients`` and ``/clients/12/``; ``/`` only ``/``; an empty
+    prefix none."""
+    prefix = path_prefix.rstrip("/")
+    if prefix:
+        return Q(path=prefix) | Q(path__startswith=prefix + "/")
+    return Q(path="/") if path_prefix == "/" else Q(pk__in=[])
 
 
 def pre_answer(

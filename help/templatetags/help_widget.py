@@ -36,6 +36,7 @@ def widget_labels() -> dict[str, str]:
         "answering": _("The assistant is writing its answer…"),
         "suggestions": _("Suggested articles"),
         "sources": _("Articles used"),
+        "verified": _("Verified answer"),
         "helpful": _("Helpful?"),
         "yes": _("Yes"),
         "no": _("No"),

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 
+from help.answering import question_log
 from help.answering.pipeline import Question, Run
 from help.conf import help_settings
 from help.models import HelpFeedback, HelpQuery
@@ -131,6 +132,8 @@ def feedback(request: HttpRequest) -> HttpResponse:
     except ValueError as exc:
         raise ApiError(400, "invalid_field", "'id' must be the id of an answer.") from exc
     query = HelpQuery.objects.filter(pk=query_id).first()
+    if query is None:  # its row may be on its way: the question log writes in the background
+        query = question_log.wait_for(query_id, timeout=1.0)
     if query is None:
         raise ApiError(404, "not_found", "No answer has this id.")
     HelpFeedback.objects.create(query=query, helpful=helpful, comment=comment.strip())

@@ -1,8 +1,13 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import threading
+import time
+import uuid
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from help.models import HelpFeedback, HelpQuery
@@ -165,6 +170,53 @@ def test_feedback_is_stored_for_an_answer(client, ollama):
 def test_bad_feedback_is_refused_with_its_code(client, body, status, code):
     response = client.post("/help/feedback", body, content_type="application/json")
     assert_error(response, status, code)
+
+
+def give_feedback(client: Client, answer_id: str):
+    body = {"id": answer_id, "helpful": True}
+    return client.post("/help/feedback", body, content_type="application/json")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_feedback_on_an_answer_whose_row_is_still_queued_lands(client, ollama):
+    # Another connection holds SQLite's write lock: the row waits in the question log.
+    lock = sqlite3.connect(
+        connection.settings_dict["NAME"], isolation_level=None, check_same_thread=False
+    )
+    lock.execute("BEGIN IMMEDIATE")
+    try:
+        _, body = ask(client, "Bonjour")
+        assert not HelpQuery.objects.filter(pk=body["id"]).exists()
+        release = threading.Timer(0.3, lock.execute, ("ROLLBACK",))
+        release.start()
+        response = give_feedback(client, body["id"])
+        release.join()
+    finally:
+        lock.close()
+    assert response.status_code == 204
+    assert str(HelpFeedback.objects.get().query_id) == body["id"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_feedback_waits_for_a_row_another_process_is_writing(client):
+    answer_id = uuid.uuid4()
+
+    def other_process() -> None:
+        HelpQuery.objects.create(id=answer_id, question="Bonjour", source="cache")
+        connection.close()
+
+    writer = threading.Timer(0.3, other_process)
+    writer.start()
+    response = give_feedback(client, str(answer_id))
+    writer.join()
+    assert response.status_code == 204
+    assert HelpFeedback.objects.get().query_id == answer_id
+
+
+def test_feedback_on_an_unknown_answer_is_refused_within_about_a_second(client):
+    started = time.monotonic()
+    assert_error(give_feedback(client, str(uuid.uuid4())), 404, "not_found")
+    assert 1.0 <= time.monotonic() - started < 2.5
 
 
 FULL_HEALTH = {

@@ -382,6 +382,11 @@
     complete() {
       this.announce();
       this.extra.replaceChildren();
+      // A curated answer, written or approved by the site's staff: said in words.
+      if (this.verified) {
+        const mark = el("span", { "aria-hidden": "true" }, ["✓ "]);
+        this.extra.append(el("p", { class: "verified" }, [mark, t("verified")]));
+      }
       if (this.sources.length) this.extra.append(this.sourceList());
       const actions = el("div", { class: "actions" });
       if (this.id) actions.append(this.feedback());
@@ -495,6 +500,7 @@
     const hit = answers.get(key);
     if (hit) {
       exchange.id = hit.id;
+      exchange.verified = hit.verified;
       exchange.setSources(hit.sources);
       exchange.show(hit.answer);
       return exchange.complete();
@@ -561,11 +567,17 @@
       exchange.show(event.answer);
       exchange.setNotice("");
     } else if (event.event === "done") {
+      exchange.verified = event.match === "curated";
       exchange.show(event.answer);
       if (!event.degraded) {
         exchange.setNotice("");
         // Only the model's (or the server cache's) answer is kept, never a fallback.
-        answers.put(run.key, { id: exchange.id, answer: event.answer, sources: exchange.sources });
+        answers.put(run.key, {
+          id: exchange.id,
+          answer: event.answer,
+          sources: exchange.sources,
+          verified: exchange.verified,
+        });
       }
       run.finished = true;
       exchange.complete();
