@@ -28,6 +28,8 @@ NOT_COVERED = {
     "please contact the site's administrator.",
 }
 _ARTICLES = re.compile(r"<<<ARTICLES\n(.*?)\nARTICLES>>>", re.S)
+# The original module's prompt (original_module.py).
+_DOCUMENTATION = re.compile(r"\nDocumentation :\n(.*?)\n\nQuestion : ", re.S)
 _LANGUAGE = re.compile(r"LANGUAGE: (\w+)")
 
 
@@ -63,10 +65,11 @@ class ModelBackend(Protocol):
 
 
 def grounded_answer(payload: dict[str, Any]) -> str:
-    """A stand-in answer of ANSWER_TOKENS words, taken from the articles in the prompt."""
+    """A stand-in answer of ANSWER_TOKENS words, taken from the articles in the prompt (the
+    app's or the original module's)."""
     prompt = "\n".join(str(message.get("content", "")) for message in payload.get("messages", []))
     language = _LANGUAGE.search(prompt)
-    articles = _ARTICLES.search(prompt)
+    articles = _ARTICLES.search(prompt) or _DOCUMENTATION.search(prompt)
     words = articles.group(1).replace("#", " ").split() if articles else []
     if not words:
         return NOT_COVERED.get(language.group(1) if language else "French", NOT_COVERED["French"])

@@ -1,7 +1,8 @@
-"""The project's URLs plus the benchmark's ceiling: a bare JSON view doing one Redis GET.
+"""The project's URLs plus two benchmark-only views: the ceiling, a bare JSON view doing one
+Redis GET, and the original help module (original_module.py), the side-by-side's "before".
 
-It sets the bar for a cached answer: the same server, middleware and Redis, and nothing
-of the help pipeline (no CSRF check, rate limit, key hashing or logging).
+The ceiling sets the bar for a cached answer: the same server, middleware and Redis, and
+nothing of the help pipeline (no CSRF check, rate limit, key hashing or logging).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
 
+from benchmarks import original_module
 from monchai.urls import urlpatterns as project_urlpatterns
 
 CEILING_KEY = "bench:ceiling"
@@ -25,4 +27,8 @@ def ceiling(request: HttpRequest) -> JsonResponse:
     return JsonResponse(value)
 
 
-urlpatterns = [path("bench/ceiling", ceiling, name="bench_ceiling"), *project_urlpatterns]
+urlpatterns = [
+    path("bench/ceiling", ceiling, name="bench_ceiling"),
+    path("bench/original/ask", original_module.ask, name="bench_original_ask"),
+    *project_urlpatterns,
+]

@@ -1,4 +1,4 @@
-"""Scenario 3: a cached answer against the ceiling, the same server's bare JSON view doing one
+"""The ceiling: a cached answer against the ceiling, the same server's bare JSON view doing one
 Redis GET (benchmarks/bench_urls.py).
 
 Latency: one client on a keep-alive connection, the three requests interleaved so that

@@ -1,5 +1,7 @@
 """The benchmark's HTTP side: a logged-in session, page hints, and questions asked the way the
-widget asks them (POST /help/ask/stream with the CSRF header), timed from the client."""
+widget asks them (POST /help/ask/stream with the CSRF header), or the way the original
+module's widget did (POST /bench/original/ask, the whole answer in one JSON body), timed
+from the client."""
 
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ class Reply:
 
     status: int = 0
     source: str = ""
+    match: str = ""  # the cache level of a "cache" answer: exact, similar
     total: float = 0.0
     first_text: float | None = None  # first token, fallback or cached answer
     first_token: float | None = None
@@ -108,9 +111,39 @@ class HelpClient:
                     reply.first_token = now
             elif kind == "done":
                 reply.source = event.get("source", "")
+                reply.match = event.get("match", "") or ""
                 reply.timings = event.get("timings", {})
         if not reply.source:
             reply.error = "stream ended without its done event"
+
+    def ask_original(self, question: Question, hints: str) -> Reply:
+        """The original module: nothing shows until the whole answer, so first text = total."""
+        reply = Reply()
+        started = time.perf_counter()
+        try:
+            response = self.session.post(
+                f"{self.base_url}/bench/original/ask",
+                json={
+                    "question": question.text,
+                    "path": question.path,
+                    "hints": hints,
+                    "lang": question.lang,
+                },
+                headers={"X-CSRFToken": self.csrf},
+                timeout=TIMEOUT,
+            )
+            reply.status = response.status_code
+            if response.status_code == 200:
+                body = response.json()
+                reply.source, reply.match = body.get("source", ""), body.get("match", "")
+            else:
+                reply.error = f"HTTP {response.status_code}"
+        except (requests.RequestException, ValueError) as exc:
+            reply.error = exc.__class__.__name__
+        reply.total = time.perf_counter() - started
+        if reply.ok:
+            reply.first_text = reply.total
+        return reply
 
     def ask_json(self, question: Question) -> tuple[int, str]:
         response = self.session.post(

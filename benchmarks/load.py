@@ -1,4 +1,4 @@
-"""Scenario 2: N concurrent users asking without pause for a fixed time, against gunicorn.
+"""Load: N concurrent users asking without pause for a fixed time, against gunicorn.
 
 Each user is a thread with its own keep-alive connection, drawing questions in the
 question set's skewed mix. The answer cache starts empty and the model loaded ("after").

@@ -4,6 +4,7 @@ and, per profile, gunicorn with threaded workers on loopback."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,6 +21,12 @@ from benchmarks.backends import ModelBackend
 from tests.redis_server import RedisServer, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
+# Cached answers (not their locks or failure markers), by profile: the app's two levels,
+# the original module's one.
+ANSWER_ENTRIES = {
+    "after": re.compile(rb"help:(answer|meaning):[0-9a-f]{40}$"),
+    "before": re.compile(rb"bench:original:[0-9a-f]{40}$"),
+}
 WORKERS = 2
 THREADS = 8
 READY_TIMEOUT = 60.0
@@ -30,6 +37,7 @@ class Stack:
         self.backend = backend
         self.directory = Path(tempfile.mkdtemp(prefix="help-bench-"))
         self.redis = RedisServer()
+        self._redis: redis.Redis | None = None
 
     def prepare(self) -> None:
         """Start Redis, create the database (migrate, load_demo) and collect static files."""
@@ -39,6 +47,8 @@ class Stack:
         self.manage("collectstatic", "--noinput", "--verbosity", "0")
 
     def close(self) -> None:
+        if self._redis is not None:
+            self._redis.close()
         self.redis.close()
         shutil.rmtree(self.directory, ignore_errors=True)
 
@@ -119,20 +129,33 @@ class Stack:
             try:
                 if requests.get(f"{base_url}/connexion/", timeout=2).status_code == 200:
                     return
-            except requests.ConnectionError:
-                pass
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # not listening yet, or its workers still starting on a busy machine
             time.sleep(0.2)
         raise RuntimeError("gunicorn did not answer within a minute")
 
     def redis_client(self) -> redis.Redis:
-        return redis.Redis.from_url(self.redis.url)
+        if self._redis is None:
+            self._redis = redis.Redis.from_url(self.redis.url)
+        return self._redis
 
     def expire_answers(self) -> None:
-        """Delete every cached answer (and its lock and failure markers)."""
+        """Delete every cached answer, both levels (and the locks and failure markers)."""
         client = self.redis_client()
-        keys = list(client.scan_iter(match="*help:answer:*", count=1000))
+        for pattern in ("*help:answer:*", "*help:meaning:*"):
+            keys = list(client.scan_iter(match=pattern, count=1000))
+            if keys:
+                client.delete(*keys)
+
+    def answer_entries(self, profile: str) -> set[bytes]:
+        """The Redis keys of every answer the profile has cached."""
+        pattern = ANSWER_ENTRIES[profile]
+        client = self.redis_client()
+        return {key for key in client.scan_iter(count=1000) if pattern.search(key)}
+
+    def delete(self, keys: list[bytes]) -> None:
         if keys:
-            client.delete(*keys)
+            self.redis_client().delete(*keys)
 
     def flush(self) -> None:
         self.redis_client().flushdb()
