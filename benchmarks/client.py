@@ -73,18 +73,7 @@ class HelpClient:
         reply = Reply()
         started = time.perf_counter()
         try:
-            response = self.session.post(
-                f"{self.base_url}/help/ask/stream",
-                json={
-                    "question": question.text,
-                    "path": question.path,
-                    "hints": hints,
-                    "lang": question.lang,
-                },
-                headers={"X-CSRFToken": self.csrf},
-                stream=True,
-                timeout=TIMEOUT,
-            )
+            response = self._post("/help/ask/stream", question, hints, stream=True)
             with response:
                 reply.status = response.status_code
                 if response.status_code == 200:
@@ -95,6 +84,22 @@ class HelpClient:
             reply.error = exc.__class__.__name__
         reply.total = time.perf_counter() - started
         return reply
+
+    def _post(
+        self, path: str, question: Question, hints: str, *, stream: bool = False
+    ) -> requests.Response:
+        return self.session.post(
+            f"{self.base_url}{path}",
+            json={
+                "question": question.text,
+                "path": question.path,
+                "hints": hints,
+                "lang": question.lang,
+            },
+            headers={"X-CSRFToken": self.csrf},
+            stream=stream,
+            timeout=TIMEOUT,
+        )
 
     def _read(self, response: requests.Response, reply: Reply, started: float) -> None:
         for line in response.iter_lines():
@@ -121,17 +126,7 @@ class HelpClient:
         reply = Reply()
         started = time.perf_counter()
         try:
-            response = self.session.post(
-                f"{self.base_url}/bench/original/ask",
-                json={
-                    "question": question.text,
-                    "path": question.path,
-                    "hints": hints,
-                    "lang": question.lang,
-                },
-                headers={"X-CSRFToken": self.csrf},
-                timeout=TIMEOUT,
-            )
+            response = self._post("/bench/original/ask", question, hints)
             reply.status = response.status_code
             if response.status_code == 200:
                 body = response.json()
