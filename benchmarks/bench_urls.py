@@ -7,6 +7,8 @@ nothing of the help pipeline (no CSRF check, rate limit, key hashing or logging)
 
 from __future__ import annotations
 
+import os
+
 from django.core.cache import cache
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
@@ -32,3 +34,8 @@ urlpatterns = [
     path("bench/original/ask", original_module.ask, name="bench_original_ask"),
     *project_urlpatterns,
 ]
+
+if os.environ.get("BENCH_ASGI"):  # uvicorn (benchmarks/bench_asgi.py): the async stream view
+    from benchmarks.asgi_stream import ask_stream
+
+    urlpatterns.insert(0, path("help/ask/stream", ask_stream, name="bench_async_stream"))

@@ -28,6 +28,9 @@ ORIGINAL: dict[str, Any] = {
 
 # Benchmark-only: every user of the load scenario shares one session (one login).
 RATE_LIMIT = "1000000/m"
+# Likewise for the streams one client may have open at once; the crowd scenario, whose
+# visitors each come from their own address, keeps the product's default.
+MAX_STREAMS_PER_CLIENT = 1_000_000
 OLLAMA_DEFAULT_KEEP_ALIVE = 300.0  # Ollama's OLLAMA_KEEP_ALIVE when a request sends none
 
 # The report's settings table: label, the original module's value, this app's (a HELP key
@@ -53,7 +56,12 @@ VOCABULARY = "monchai.help_vocabulary.VOCABULARY"  # the demo site's (monchai/se
 
 def help_settings() -> dict[str, Any]:
     """The effective HELP values of "after", for the report."""
-    return {**DEFAULTS, "RATE_LIMIT": RATE_LIMIT, "VOCABULARY": VOCABULARY}
+    return {
+        **DEFAULTS,
+        "RATE_LIMIT": RATE_LIMIT,
+        "MAX_STREAMS_PER_CLIENT": MAX_STREAMS_PER_CLIENT,
+        "VOCABULARY": VOCABULARY,
+    }
 
 
 def compared_settings() -> list[dict[str, str]]:

@@ -35,7 +35,15 @@ def versions() -> dict[str, str]:
     ).stdout
     found = re.search(r"v=(\S+)", redis_server)
     result = {"python": platform.python_version(), "redis-server": found.group(1) if found else ""}
-    for package in ("django", "django-redis", "gunicorn", "requests", "playwright"):
+    for package in (
+        "django",
+        "django-redis",
+        "gunicorn",
+        "gevent",
+        "uvicorn",
+        "requests",
+        "playwright",
+    ):
         result[package] = _version(package)
     return result
 

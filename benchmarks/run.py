@@ -2,9 +2,11 @@
 stand-in) or ``make bench MODEL=real`` (SmolLM2-135M through llama-cpp-python).
 
     .venv/bin/python -m benchmarks.run [--model standin|real] [--users N] [--asks N]
-        [--days realistic question-set] [--load-seconds S] [--skip ceiling load browser]
+        [--days realistic question-set] [--load-seconds S] [--crowd-seconds S]
+        [--skip ceiling load browser crowd]
 
-``--asks``, ``--days``, ``--load-seconds`` and ``--skip`` make a shorter run while developing.
+``--asks``, ``--days``, ``--load-seconds``, ``--crowd-seconds`` and ``--skip`` make a shorter
+run while developing. The crowd (crowd.py) compares the servers side by side at the end.
 Writes benchmarks/results/<timestamp>-<backend>.json and .md, and prints the Markdown.
 """
 
@@ -15,13 +17,13 @@ import time
 from datetime import datetime
 from typing import Any
 
-from benchmarks import browser, ceiling, load, side_by_side
+from benchmarks import browser, ceiling, crowd, load, side_by_side
 from benchmarks.backends import make_backend
 from benchmarks.client import HelpClient, login, page_hints
 from benchmarks.profiles import compared_settings, help_settings
 from benchmarks.render import render
 from benchmarks.report import machine, versions, write, write_json
-from benchmarks.stack import THREADS, WORKERS, Stack
+from benchmarks.stack import DEFAULT_SERVER, SERVER_TITLES, Stack
 from benchmarks.workload import load_questions, scenarios
 
 # Simulated users replaying a day. The stand-in serves calls in parallel without slowing
@@ -42,8 +44,13 @@ def main() -> None:
         "--days", nargs="*", choices=DAYS, default=list(DAYS), help="the days to replay"
     )
     parser.add_argument("--load-seconds", type=float, default=60.0)
+    parser.add_argument("--crowd-seconds", type=float, default=crowd.SECONDS)
     parser.add_argument(
-        "--skip", nargs="*", default=[], choices=("ceiling", "load", "browser"), metavar="PART"
+        "--skip",
+        nargs="*",
+        default=[],
+        choices=("ceiling", "load", "browser", "crowd"),
+        metavar="PART",
     )
     args = parser.parse_args()
     users = args.users or DEFAULT_USERS[args.model]
@@ -58,11 +65,12 @@ def main() -> None:
         "command": "make bench" + (" MODEL=real" if args.model == "real" else ""),
         "machine": machine(),
         "versions": versions(),
-        "server": f"gunicorn gthread, {WORKERS} workers x {THREADS} threads, Redis, SQLite (WAL)",
+        "server": f"{SERVER_TITLES[DEFAULT_SERVER]}, Redis, SQLite (WAL)",
         "settings": compared_settings(),
         "help_settings_after": help_settings(),
     }
-    if args.asks or args.skip or args.load_seconds != 60.0 or len(days) < len(DAYS):
+    shortened = args.load_seconds != 60.0 or args.crowd_seconds != crowd.SECONDS
+    if args.asks or args.skip or shortened or len(days) < len(DAYS):
         record["command"] += (
             " (shortened: "
             + " ".join(
@@ -70,6 +78,10 @@ def main() -> None:
                 for flag, value in (
                     ("--asks", args.asks),
                     ("--load-seconds", args.load_seconds if args.load_seconds != 60.0 else None),
+                    (
+                        "--crowd-seconds",
+                        args.crowd_seconds if args.crowd_seconds != crowd.SECONDS else None,
+                    ),
                     ("--skip", " ".join(args.skip) or None),
                     ("--days", " ".join(args.days) if len(days) < len(DAYS) else None),
                 )
@@ -96,6 +108,14 @@ def main() -> None:
                     )
                 if profile == "after":
                     _other_scenarios(args, record, stack, base_url, questions, hints, started)
+        if "crowd" not in args.skip:  # starts its own servers, one at a time
+            record["crowd"] = crowd.run_crowd(
+                stack,
+                questions,
+                hints,
+                seconds=args.crowd_seconds,
+                log=lambda message: _step(started, message),
+            )
         record["side_by_side"] = {
             "users": users,
             "scenarios": [
@@ -122,7 +142,7 @@ def main() -> None:
 
     record["duration_s"] = round(time.monotonic() - started, 1)
     write_json(record)  # first: a failure to render must lose no measurement
-    markdown = render(record)
+    markdown = render(record) + ("\n" + crowd.render(record["crowd"]) if "crowd" in record else "")
     json_path, md_path = write(record, markdown)
     print()
     print(markdown)

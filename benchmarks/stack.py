@@ -1,5 +1,6 @@
 """What the benchmark runs against: Redis, a demo database, static files, the model backend
-and, per profile, gunicorn with threaded workers on loopback."""
+and, per profile, gunicorn on loopback: by default as the README deploys it (gevent workers,
+deploy/gunicorn.conf.py); the serving comparison (crowd.py) also starts the other servers."""
 
 from __future__ import annotations
 
@@ -28,8 +29,27 @@ ANSWER_ENTRIES = {
     "before": re.compile(rb"bench:original:[0-9a-f]{40}$"),
 }
 WORKERS = 2
-THREADS = 8
+THREADS = 16  # today's gthread command before gevent: README's "2 x 16"
 READY_TIMEOUT = 60.0
+# The servers compared; every one with WORKERS processes, stopped within 10 s.
+SERVERS = {
+    "gevent": ["benchmarks.bench_wsgi:application", "--config", "deploy/gunicorn.conf.py"],
+    "gthread": [
+        "benchmarks.bench_wsgi:application", "--worker-class", "gthread",
+        "--threads", str(THREADS), "--timeout", "60",
+    ],
+    "uvicorn": [
+        "benchmarks.bench_asgi:application", "--worker-class", "uvicorn.workers.UvicornWorker",
+        "--timeout", "60",
+    ],
+}  # fmt: skip
+SERVER_TITLES = {
+    "gevent": f"gunicorn gevent (deploy/gunicorn.conf.py), {WORKERS} workers x 1000 connections",
+    "gthread": f"gunicorn gthread, {WORKERS} workers x {THREADS} threads",
+    "uvicorn": f"gunicorn + uvicorn workers (uvloop, httptools), {WORKERS} workers, "
+    "async stream view (benchmarks/asgi_stream.py)",
+}
+DEFAULT_SERVER = "gevent"
 
 
 class Stack:
@@ -80,31 +100,28 @@ class Stack:
         return done.stdout
 
     @contextmanager
-    def serve(self, profile: str) -> Iterator[str]:
-        """gunicorn for one profile; yields its base URL."""
+    def serve(
+        self, profile: str, server: str = DEFAULT_SERVER, env: dict[str, str] | None = None
+    ) -> Iterator[str]:
+        """One of SERVERS for one profile (``env`` added to its environment); yields its
+        base URL."""
         port = free_port()
-        log = (self.directory / f"gunicorn-{profile}.log").open("wb")
+        log = (self.directory / f"gunicorn-{profile}-{server}.log").open("wb")
         process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "gunicorn",
-                "benchmarks.bench_wsgi:application",
-                "--worker-class",
-                "gthread",
+                *SERVERS[server],
                 "--workers",
                 str(WORKERS),
-                "--threads",
-                str(THREADS),
                 "--bind",
                 f"127.0.0.1:{port}",
-                "--timeout",
-                "120",
                 "--graceful-timeout",
                 "10",
             ],  # fmt: skip
             cwd=ROOT,
-            env=self.environment(profile),
+            env={**self.environment(profile), **(env or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
         )

@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils.module_loading import import_string
 
 from help.conf import DEFAULTS, help_settings, ollama_urls, parse_rate, user_settings
@@ -24,9 +26,11 @@ POSITIVE_INT_SETTINGS = (
     "MAX_BODY_BYTES",
     "BREAKER_FAILURES",
     "QUERY_RETENTION_DAYS",
+    "MAX_WAITING_STREAMS",
+    "MAX_CONTEXT_CHARS",
 )
 WIDGET_POSITIONS = ("bottom-right", "bottom-left", "top-right", "top-left")
-RATE_SETTINGS = ("RATE_LIMIT", "SUGGEST_RATE_LIMIT")
+RATE_SETTINGS = ("RATE_LIMIT", "SUGGEST_RATE_LIMIT", "TICKET_RATE_LIMIT")
 
 
 def is_number(value: Any) -> bool:
@@ -44,7 +48,12 @@ def check_settings(app_configs: Iterable[Any] | None = None, **kwargs: Any) -> l
         *check_rate_limit(),
         *check_permission(),
         *check_vocabulary(),
+        *check_support(),
         *check_widget_position(),
+        *check_max_streams(),
+        *check_models(),
+        *check_first_token_budget(),
+        *check_upgrade_wait(),
     ]
 
 
@@ -168,6 +177,55 @@ def check_rate_limit() -> list[CheckMessage]:
     return errors
 
 
+def check_support() -> list[CheckMessage]:
+    errors: list[CheckMessage] = []
+    email = help_settings.SUPPORT_EMAIL
+    if email:
+        try:
+            validate_email(email)
+        except (ValidationError, TypeError):
+            errors.append(
+                Error(
+                    f"HELP['SUPPORT_EMAIL'] must be an e-mail address, got {email!r}.",
+                    hint="Where tickets are mailed; empty keeps them in the admin only.",
+                    id="help.E012",
+                )
+            )
+    url = help_settings.SUPPORT_URL
+    if url and not _is_support_url(url):
+        errors.append(
+            Error(
+                f"HELP['SUPPORT_URL'] must be an http(s) URL or a path starting with /, "
+                f"got {url!r}.",
+                hint="The site's own support page, which the widget links to instead of its "
+                "ticket form; empty shows the form.",
+                id="help.E013",
+            )
+        )
+    return errors
+
+
+def _is_support_url(url: object) -> bool:
+    if not isinstance(url, str) or not url.isprintable() or any(c.isspace() for c in url):
+        return False
+    if url.startswith("/"):
+        return not url.startswith("//")  # "//host/" is another site, written as a path
+    return _is_http_url(url)
+
+
+def check_max_streams() -> list[CheckMessage]:
+    value = help_settings.MAX_STREAMS_PER_CLIENT
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return []
+    return [
+        Error(
+            f"HELP['MAX_STREAMS_PER_CLIENT'] must be a positive integer, got {value!r}.",
+            hint="Streams one user (or IP) may have open at once, e.g. 4.",
+            id="help.E014",
+        )
+    ]
+
+
 def check_vocabulary() -> list[CheckMessage]:
     path = help_settings.VOCABULARY
     if not path:
@@ -211,5 +269,60 @@ def check_widget_position() -> list[CheckMessage]:
         Error(
             f"HELP['WIDGET_POSITION'] must be one of {', '.join(WIDGET_POSITIONS)}, got {value!r}.",
             id="help.E008",
+        )
+    ]
+
+
+def check_models() -> list[CheckMessage]:
+    chain = help_settings.OLLAMA_MODELS
+    names = list(chain) if isinstance(chain, (list, tuple)) else [None]
+    named = all(isinstance(name, str) and name.strip() for name in names)
+    if named and len(set(names)) == len(names):
+        return []
+    return [
+        Error(
+            f"HELP['OLLAMA_MODELS'] must be a list of distinct model names, got {chain!r}.",
+            hint="e.g. ['phi3:mini', 'qwen2.5:0.5b'], best first; empty for OLLAMA_MODEL alone.",
+            id="help.E010",
+        )
+    ]
+
+
+def check_first_token_budget() -> list[CheckMessage]:
+    budget = help_settings.FIRST_TOKEN_BUDGET
+    if budget is None:
+        return []
+    if not is_number(budget) or budget <= 0:
+        return [
+            Error(
+                f"HELP['FIRST_TOKEN_BUDGET'] must be a positive number of seconds or None, "
+                f"got {budget!r}.",
+                id="help.E011",
+            )
+        ]
+    deadline = help_settings.DEADLINE
+    if is_number(deadline) and budget >= deadline:
+        return [
+            Warning(
+                f"HELP['FIRST_TOKEN_BUDGET'] ({budget}) is not shorter than the deadline "
+                f"({deadline}): the next model of the chain would never answer in time.",
+                hint="Leave it unset (half the deadline) or make it shorter than DEADLINE.",
+                id="help.W002",
+            )
+        ]
+    return []
+
+
+def check_upgrade_wait() -> list[CheckMessage]:
+    wait, timeout = help_settings.UPGRADE_WAIT, help_settings.TIMEOUT
+    if not is_number(timeout) or timeout <= 0:
+        timeout = float("inf")  # E002 says what is wrong with it
+    if is_number(wait) and 0 <= wait < timeout:
+        return []
+    return [
+        Error(
+            f"HELP['UPGRADE_WAIT'] must be 0 or more seconds, shorter than TIMEOUT, got {wait!r}.",
+            hint="A few seconds: after that the widget fetches the model's answer by its id.",
+            id="help.E015",
         )
     ]

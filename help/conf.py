@@ -14,10 +14,20 @@ _RATE = re.compile(r"^(\d+)/(\d*)([smhd])$")
 DEFAULTS: dict[str, Any] = {
     "OLLAMA_URL": "http://127.0.0.1:11434",
     "OLLAMA_MODEL": "phi3:mini",
+    # The fast-model chain, best first; empty: OLLAMA_MODEL alone.
+    "OLLAMA_MODELS": (),
+    # Seconds a model of the chain has for its first token before the next one is asked;
+    # None: half the deadline.
+    "FIRST_TOKEN_BUDGET": None,
     "OLLAMA_KEEP_ALIVE": "60m",
     "OLLAMA_CONNECT_TIMEOUT": 2.0,
     "DEADLINE": 5.0,
     "TIMEOUT": 30.0,
+    # Seconds a stream stays open for the model's answer after its fallback; later, the
+    # widget fetches it by id.
+    "UPGRADE_WAIT": 3.0,
+    # Questions that may wait for the model at once in one process; past it, fallback.
+    "MAX_WAITING_STREAMS": 64,
     "OLLAMA_RETRIES": 2,
     "OLLAMA_RETRY_BACKOFF": 0.2,
     "HTTP_POOL_SIZE": 20,
@@ -37,8 +47,16 @@ DEFAULTS: dict[str, Any] = {
     "BREAKER_RESET": 30.0,
     "MAX_BODY_BYTES": 16384,
     "QUERY_RETENTION_DAYS": 90,
+    # Streams one user (or one IP for visitors) may have open at once; past it, 429.
+    "MAX_STREAMS_PER_CLIENT": 4,
     "PRE_ANSWER_ON_EDIT": 10,
+    "MAX_CONTEXT_CHARS": 300,
     "VOCABULARY": "",
+    # Tickets: where they are mailed (empty: admin only), or the site's own support page
+    # that the widget links to instead of its form.
+    "SUPPORT_EMAIL": "",
+    "SUPPORT_URL": "",
+    "TICKET_RATE_LIMIT": "5/h",
 }
 
 
@@ -67,6 +85,16 @@ help_settings = HelpSettings()
 def ollama_urls(value: str) -> list[str]:
     """The comma-separated Ollama base URLs, without trailing slashes."""
     return [url.strip().rstrip("/") for url in str(value).split(",") if url.strip()]
+
+
+def ollama_models() -> tuple[str, ...]:
+    """The models that may answer, in the order they are tried."""
+    return tuple(help_settings.OLLAMA_MODELS or (help_settings.OLLAMA_MODEL,))
+
+
+def first_token_budget() -> float:
+    budget = help_settings.FIRST_TOKEN_BUDGET
+    return float(help_settings.DEADLINE) / 2 if budget is None else float(budget)
 
 
 def parse_rate(rate: str) -> tuple[int, int]:

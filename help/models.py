@@ -7,6 +7,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 LANGUAGES = [("fr", "Français"), ("en", "English")]
 
@@ -110,10 +111,18 @@ class HelpQuery(models.Model):
 class HelpFeedback(models.Model):
     """A user's verdict on one answer."""
 
+    class Reason(models.TextChoices):
+        WRONG = "wrong", _("wrong")
+        INCOMPLETE = "incomplete", _("incomplete")
+        OUTDATED = "outdated", _("out of date")
+        OTHER = "other", _("other")
+
     query = models.ForeignKey(
         HelpQuery, verbose_name=_("question"), on_delete=models.CASCADE, related_name="feedback"
     )
     helpful = models.BooleanField(_("helpful"))
+    # Why an answer was not helpful, when the user said (empty otherwise).
+    reason = models.CharField(_("reason"), max_length=10, blank=True, choices=Reason.choices)
     comment = models.TextField(_("comment"), blank=True)
     created_at = models.DateTimeField(_("given at"), auto_now_add=True)
 
@@ -234,3 +243,49 @@ class HelpCuratedAnswer(models.Model):
     @classmethod
     def with_review_state(cls) -> models.QuerySet[HelpCuratedAnswer]:
         return cls.objects.annotate(needs_review=cls.review_needed())
+
+
+class HelpTicket(models.Model):
+    """A request for a person, made from the widget when an answer was not enough."""
+
+    class Status(models.TextChoices):
+        NEW = "new", pgettext_lazy("ticket status", "new")
+        ANSWERED = "answered", pgettext_lazy("ticket status", "answered")
+        CLOSED = "closed", pgettext_lazy("ticket status", "closed")
+
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.NEW, db_index=True
+    )
+    message = models.TextField(_("message"))
+    # The visitor's address, or a signed-in user's account address when the ticket was made.
+    email = models.EmailField(_("e-mail"), blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    path = models.CharField(_("page path"), max_length=500, blank=True)
+    lang = models.CharField(_("language"), max_length=2, choices=LANGUAGES, default="fr")
+    # [{"question": str, "answer": str}, ...], oldest first, as the widget showed it.
+    thread = models.JSONField(_("conversation"), default=list, blank=True)
+    query = models.ForeignKey(
+        HelpQuery,
+        verbose_name=_("answer that was not enough"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("support ticket")
+        verbose_name_plural = _("support tickets")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.message[:60]}"

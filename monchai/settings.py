@@ -64,6 +64,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "monchai.proxy.RealClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -177,6 +178,8 @@ LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+# Reverse proxies whose X-Real-IP header gives the visitor's address (monchai/proxy.py).
+TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES", "")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -184,10 +187,19 @@ X_FRAME_OPTIONS = "DENY"
 HELP = {
     "OLLAMA_URL": os.environ.get("OLLAMA_URL", "http://127.0.0.1:11434"),
     "OLLAMA_MODEL": os.environ.get("OLLAMA_MODEL", "phi3:mini"),
+    # Empty: OLLAMA_MODEL alone; else the chain, best first (its first replaces OLLAMA_MODEL).
+    "OLLAMA_MODELS": env_list("OLLAMA_MODELS", ""),
+    "FIRST_TOKEN_BUDGET": (
+        env_number("HELP_FIRST_TOKEN_BUDGET", "")
+        if os.environ.get("HELP_FIRST_TOKEN_BUDGET")
+        else None
+    ),
     "OLLAMA_KEEP_ALIVE": os.environ.get("OLLAMA_KEEP_ALIVE", "60m"),
     "OLLAMA_CONNECT_TIMEOUT": env_number("OLLAMA_CONNECT_TIMEOUT", "2"),
     "DEADLINE": env_number("HELP_DEADLINE", "5"),
     "TIMEOUT": env_number("HELP_TIMEOUT", "30"),
+    "UPGRADE_WAIT": env_number("HELP_UPGRADE_WAIT", "3"),
+    "MAX_WAITING_STREAMS": env_number("HELP_MAX_WAITING_STREAMS", "64", int),
     "OLLAMA_RETRIES": env_number("HELP_OLLAMA_RETRIES", "2", int),
     "HTTP_POOL_SIZE": env_number("HELP_HTTP_POOL_SIZE", "20", int),
     "CACHE_TTL": env_number("HELP_CACHE_TTL", "3600", int),
@@ -198,6 +210,11 @@ HELP = {
     "SUGGEST_RATE_LIMIT": os.environ.get("HELP_SUGGEST_RATE_LIMIT", "120/m"),
     "METRICS_TOKEN": os.environ.get("HELP_METRICS_TOKEN", ""),
     "QUERY_RETENTION_DAYS": env_number("HELP_QUERY_RETENTION_DAYS", "90", int),
+    # Tickets from the widget: mailed here when set (Django's mail settings); a support page
+    # the widget links to instead of its form when HELP_SUPPORT_URL is set.
+    "SUPPORT_EMAIL": os.environ.get("HELP_SUPPORT_EMAIL", ""),
+    "SUPPORT_URL": os.environ.get("HELP_SUPPORT_URL", ""),
+    "MAX_STREAMS_PER_CLIENT": env_number("HELP_MAX_STREAMS_PER_CLIENT", "4", int),
     # The demo's own words for its domain, in French and English (help/search/vocabulary.py).
     "VOCABULARY": "monchai.help_vocabulary.VOCABULARY",
 }

@@ -1,4 +1,5 @@
-"""WSGI entry point: `gunicorn monchai.wsgi --worker-class gthread --threads 8`."""
+"""WSGI entry point: `gunicorn monchai.wsgi --config deploy/gunicorn.conf.py` (gevent workers;
+see the README's Deployment section)."""
 
 import os
 

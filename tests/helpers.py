@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.core.mail.backends.base import BaseEmailBackend
 from django.test import Client
 
 from help.models import HelpArticle
@@ -46,3 +47,10 @@ def ask_stream(client: Client, question: str, **fields: Any) -> list[dict[str, A
     assert response["Content-Type"] == "application/x-ndjson"
     body = b"".join(response.streaming_content).decode()
     return [json.loads(line) for line in body.splitlines() if line]
+
+
+class RefusingMailBackend(BaseEmailBackend):
+    """A mail server that is down, for ``settings.EMAIL_BACKEND``."""
+
+    def send_messages(self, email_messages: Any) -> int:
+        raise ConnectionRefusedError("the mail server is down")

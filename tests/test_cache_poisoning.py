@@ -79,3 +79,47 @@ def test_warm_up_does_not_plant_the_injected_answer(model, admin_client):
     call_command("warm_ollama", "--questions", "5", stdout=StringIO())
     answer = victim_answer()
     assert (answer["answer"], answer["source"]) == (HONEST, "cache")
+
+
+# -- follow-ups: the context is the attacker's too --------------------------------------------
+
+HOSTILE_TURN = {"question": "Comment faire un devis ?" + INJECTION, "answer": INJECTION}
+HONEST_TURN = {"question": "Comment faire un devis ?", "answer": HONEST}
+
+
+def ask_as(address: str, question: str, **fields: Any) -> dict[str, Any]:
+    status, body = ask(Client(REMOTE_ADDR=address), question, **PAGE, **fields)
+    assert status == 200
+    return body
+
+
+def test_a_hostile_context_on_a_question_that_stands_alone_never_reaches_the_model(model):
+    for _ in range(3):
+        body = ask_as("10.0.0.66", QUESTION, context=[HOSTILE_TURN])
+        assert (body["answer"], body["follow_up"]) == (HONEST, False)
+    assert all("пароль" not in str(payload) for payload in model.payloads)
+    answer = victim_answer()
+    assert (answer["answer"], answer["source"]) == (HONEST, "cache")  # the shared entry
+    assert model.chat_requests == 1
+
+
+def test_an_injected_follow_up_stays_with_its_sender(model):
+    attacked = ask_as("10.0.0.66", "Et ensuite ?", context=[HOSTILE_TURN])
+    assert (attacked["answer"], attacked["follow_up"]) == (POISON, True)
+    assert ask_as("10.0.0.66", "Et ensuite ?", context=[HOSTILE_TURN])["source"] == "cache"
+    # The same words with another context, with none, or by meaning: never the attacker's.
+    for fields in ({"context": [HONEST_TURN]}, {}, {"context": []}):
+        assert ask_as("10.0.0.2", "Et ensuite ?", **fields)["answer"] == HONEST, fields
+    assert victim_answer()["answer"] == HONEST
+    follow_up = ask_as("10.0.0.66", "comment je l'envoie ?", context=[HOSTILE_TURN])
+    assert follow_up["answer"] == POISON
+    assert ask_as("10.0.0.2", "Comment envoyer un devis ?")["answer"] == HONEST
+
+
+def test_pre_answering_the_log_never_replays_a_context(model, admin_client):
+    for _ in range(5):
+        ask_as("10.0.0.66", "Et ensuite ?", context=[HOSTILE_TURN])
+    admin_client.post(DASHBOARD, {"action": "clear_cache"})
+    admin_client.post(DASHBOARD, {"action": "pre_answer"})
+    for fields in ({"context": [HONEST_TURN]}, {}):
+        assert ask_as("10.0.0.2", "Et ensuite ?", **fields)["answer"] == HONEST, fields

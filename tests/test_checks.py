@@ -111,6 +111,14 @@ def test_unknown_widget_position_is_e008():
         assert ids(check_settings()) == ["help.E008"]
 
 
+@pytest.mark.parametrize("value", [0, -1, "4", 2.5, True, None])
+def test_bad_max_streams_per_client_is_e014(value):
+    with override_settings(HELP={"MAX_STREAMS_PER_CLIENT": value}):
+        assert ids(check_settings()) == ["help.E014"]
+    with override_settings(HELP={"MAX_STREAMS_PER_CLIENT": 1}):
+        assert check_settings() == []
+
+
 def test_misspelt_setting_is_warning_w001():
     with override_settings(HELP={"DEADLINES": 3}):
         assert ids(check_settings()) == ["help.W001"]
@@ -128,4 +136,73 @@ def test_query_retention_days_may_be_any_positive_number_of_days():
     with override_settings(HELP={"QUERY_RETENTION_DAYS": 1}):
         assert check_settings() == []
     with override_settings(HELP={"QUERY_RETENTION_DAYS": 3650}):
+        assert check_settings() == []
+
+
+@pytest.mark.parametrize("value", ["support", "support@", "a b@example.com", 42])
+def test_support_email_that_is_not_an_address_is_e012(value):
+    with override_settings(HELP={"SUPPORT_EMAIL": value}):
+        assert ids(check_settings()) == ["help.E012"]
+
+
+@pytest.mark.parametrize(
+    "value", ["support.example.com", "ftp://support.example.com", "//evil.example/", "/a b", 1]
+)
+def test_support_url_that_is_neither_http_nor_a_path_is_e013(value):
+    with override_settings(HELP={"SUPPORT_URL": value}):
+        assert ids(check_settings()) == ["help.E013"]
+
+
+def test_a_support_address_and_page_pass():
+    support = {"SUPPORT_EMAIL": "support@monchai.example", "SUPPORT_URL": "/contact/"}
+    with override_settings(HELP=support):
+        assert check_settings() == []
+    with override_settings(HELP={"SUPPORT_URL": "https://support.monchai.example/new"}):
+        assert check_settings() == []
+
+
+@pytest.mark.parametrize("value", ["5", "5/hour", "0/h", None])
+def test_malformed_ticket_rate_limit_is_e006(value):
+    with override_settings(HELP={"TICKET_RATE_LIMIT": value}):
+        messages = check_settings()
+    assert ids(messages) == ["help.E006"]
+    assert "TICKET_RATE_LIMIT" in messages[0].msg
+
+
+@pytest.mark.parametrize(
+    "value", ["phi3:mini", ["phi3:mini", "phi3:mini"], ["phi3:mini", ""], [None], ["a", 3]]
+)
+def test_malformed_model_chain_is_e010(value):
+    with override_settings(HELP={"OLLAMA_MODELS": value}):
+        assert "help.E010" in ids(check_settings())
+
+
+@pytest.mark.parametrize("value", [[], ("phi3:mini",), ["phi3:mini", "qwen2.5:0.5b"]])
+def test_a_model_chain_of_distinct_names_passes(value):
+    with override_settings(HELP={"OLLAMA_MODELS": value}):
+        assert "help.E010" not in ids(check_settings())
+
+
+@pytest.mark.parametrize("value", [0, -1, "2", True])
+def test_bad_first_token_budget_is_e011(value):
+    with override_settings(HELP={"FIRST_TOKEN_BUDGET": value}):
+        assert "help.E011" in ids(check_settings())
+
+
+def test_a_first_token_budget_not_shorter_than_the_deadline_is_w002():
+    with override_settings(HELP={"FIRST_TOKEN_BUDGET": 5, "DEADLINE": 5}):
+        assert ids(check_settings()) == ["help.W002"]
+    with override_settings(HELP={"FIRST_TOKEN_BUDGET": 2.5, "DEADLINE": 5}):
+        assert ids(check_settings()) == []
+
+
+@pytest.mark.parametrize("value", [-1, "3", None, 30, 31])
+def test_bad_upgrade_wait_is_e015(value):
+    with override_settings(HELP={"UPGRADE_WAIT": value, "TIMEOUT": 30}):
+        assert ids(check_settings()) == ["help.E015"]
+
+
+@pytest.mark.parametrize("value", [0, 0.5, 29])
+def test_an_upgrade_wait_shorter_than_the_timeout_passes(value):
+    with override_settings(HELP={"UPGRADE_WAIT": value, "TIMEOUT": 30}):
         assert check_settings() == []

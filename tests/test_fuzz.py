@@ -51,6 +51,11 @@ fields = st.fixed_dictionaries(
         "id": json_values,
         "helpful": json_values,
         "comment": json_values,
+        "reason": json_values,
+        "message": json_values,
+        "email": json_values,
+        "answer_id": json_values,
+        "thread": json_values,
     },
 )
 
@@ -65,6 +70,10 @@ plausible = st.fixed_dictionaries(
         "helpful": st.booleans(),
         "comment": strings,
         "id": strings,
+        "reason": st.sampled_from(["wrong", "incomplete", "outdated", "other"]),
+        "message": strings,
+        "email": st.sampled_from(["a@example.com", "a@example.com\r\nBcc: b@example.com"]),
+        "thread": st.lists(st.fixed_dictionaries({"question": strings, "answer": strings})),
     },
 )
 
@@ -110,7 +119,7 @@ FUZZ = settings(
 
 @pytest.fixture(autouse=True)
 def generous_rate_limit(settings):
-    settings.HELP = {**settings.HELP, "RATE_LIMIT": "1000000/m"}
+    settings.HELP = {**settings.HELP, "RATE_LIMIT": "1000000/m", "TICKET_RATE_LIMIT": "1000000/m"}
 
 
 def assert_safe(response, api: bool = True) -> None:
@@ -124,7 +133,9 @@ def assert_safe(response, api: bool = True) -> None:
         assert isinstance(error["message"], str) and error["message"]
 
 
-@pytest.mark.parametrize("url", ["/help/ask", "/help/ask/stream", "/help/feedback"])
+@pytest.mark.parametrize(
+    "url", ["/help/ask", "/help/ask/stream", "/help/feedback", "/help/tickets"]
+)
 @pytest.mark.parametrize("enforce_csrf", [False, True])
 @FUZZ
 @given(body=bodies, content_type=content_types, extra=headers)
@@ -134,7 +145,9 @@ def test_post_endpoints_survive_any_body(url, enforce_csrf, body, content_type, 
     assert_safe(response)
 
 
-@pytest.mark.parametrize("url", ["/help/suggest", "/help/health", "/help/metrics"])
+@pytest.mark.parametrize(
+    "url", ["/help/suggest", "/help/starters", "/help/health", "/help/metrics"]
+)
 @FUZZ
 @given(params=st.dictionaries(st.sampled_from(["q", "lang", "path", "x"]), strings, max_size=3),
        extra=headers)  # fmt: skip
@@ -144,7 +157,9 @@ def test_get_endpoints_survive_any_query(url, params, extra):
 
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"])
-@pytest.mark.parametrize("url", ["/help/ask", "/help/ask/stream", "/help/feedback"])
+@pytest.mark.parametrize(
+    "url", ["/help/ask", "/help/ask/stream", "/help/feedback", "/help/tickets"]
+)
 def test_other_methods_get_a_json_405(url, method):
     response = Client().generic(method, url)
     assert response.status_code == 405
@@ -158,3 +173,13 @@ def test_article_pages_survive_any_slug(slug):
     path = quote(slug.encode("utf-8", "surrogatepass"), safe="")
     response = Client().get(f"/help/articles/{path}/")
     assert_safe(response, api=False)
+
+
+@FUZZ
+@given(slug=strings, lang=strings)
+def test_the_article_panel_survives_any_slug(slug, lang):
+    path = quote(slug.encode("utf-8", "surrogatepass"), safe="")
+    params = {"lang": lang.encode("utf-8", "surrogatepass")}
+    response = Client().get(f"/help/articles/{path}/panel", params)
+    # A slug the URL pattern refuses gets Django's own 404 page; the view's errors are JSON.
+    assert_safe(response, api="json" in response["Content-Type"])

@@ -149,11 +149,18 @@ def test_the_breaker_opened_by_one_process_holds_for_the_other(servers, standin)
 def test_metrics_add_up_across_processes(servers, standin):
     for number in range(6):
         ask(servers[number % 2], f"Question de métrique {number}")
-    for url in servers:
-        body = requests.get(
+
+    def exposition(url: str) -> str:
+        return requests.get(
             f"{url}/help/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=5
         ).text
-        assert 'help_answers_total{source="model"} 6' in body
+
+    # Each process counts its answers with their log rows, a batch at a time (0.2 s).
+    end = time.monotonic() + 5
+    while 'help_answers_total{source="model"} 6' not in exposition(servers[0]):
+        assert time.monotonic() < end, exposition(servers[0])
+        time.sleep(0.1)
+    assert 'help_answers_total{source="model"} 6' in exposition(servers[1])
 
 
 def test_a_worker_stopped_mid_call_leaves_no_lock_behind(servers, site_env, standin):

@@ -472,3 +472,43 @@ def _is_json(line: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def test_one_model_can_be_hung_or_missing_while_another_answers(standin: OllamaStandin) -> None:
+    standin.add_model("qwen2.5:0.5b")
+    client = ollama.Client(host=standin.url, timeout=5)
+    standin.set_model_mode(MODEL, "hung")
+    hung: list[object] = []
+    waiter = threading.Thread(target=lambda: hung.append(client.chat(MODEL, messages=QUESTION)))
+    waiter.start()
+    answered = client.chat("qwen2.5:0.5b", messages=QUESTION)
+    assert answered["message"]["content"] == ANSWER
+    time.sleep(0.2)
+    assert not hung  # still held
+    standin.set_model_mode(MODEL, "ok")
+    waiter.join(timeout=5)
+    assert hung and hung[0]["message"]["content"] == ANSWER
+    standin.set_model_mode("qwen2.5:0.5b", "status_404")
+    with pytest.raises(ollama.ResponseError) as missing:
+        client.chat("qwen2.5:0.5b", messages=QUESTION)
+    assert missing.value.status_code == 404
+    assert client.chat(MODEL, messages=QUESTION)["message"]["content"] == ANSWER
+    with pytest.raises(ValueError):
+        standin.set_model_mode(MODEL, "down")
+
+
+def test_a_faster_model_answers_in_a_fraction_of_the_time() -> None:
+    timed = {}
+    with OllamaStandin(
+        models=(MODEL, "qwen2.5:0.5b"),
+        answer=ANSWER,
+        tokens_per_second=40,
+        speeds={"qwen2.5:0.5b": 4.0},
+    ) as server:
+        client = ollama.Client(host=server.url, timeout=5)
+        for name in (MODEL, "qwen2.5:0.5b"):
+            started = time.monotonic()
+            assert client.chat(name, messages=QUESTION)["message"]["content"] == ANSWER
+            timed[name] = time.monotonic() - started
+    # 11 tokens at 40/s take about 0.28 s; four times as fast, about 0.07 s.
+    assert timed["qwen2.5:0.5b"] < timed[MODEL] / 2

@@ -52,6 +52,26 @@ def test_tag_passes_the_api_urls_and_limits(settings):
     assert 'data-csrf-cookie="csrftoken"' in html_
 
 
+def test_tag_passes_the_conversation_urls_and_the_support_page(settings):
+    html_ = render(RequestFactory().get("/"))
+    assert 'data-starters-url="/help/starters"' in html_
+    assert 'data-tickets-url="/help/tickets"' in html_
+    assert 'data-support-url=""' in html_
+    settings.HELP = {**settings.HELP, "SUPPORT_URL": "https://aide.example/contact?from=widget&x=1"}
+    assert 'data-support-url="https://aide.example/contact?from=widget&amp;x=1"' in render(
+        RequestFactory().get("/")
+    )
+
+
+def test_tag_says_whether_the_page_is_a_visitors(django_user_model):
+    request = RequestFactory().get("/")
+    assert 'data-visitor="1"' in render(request)  # no authentication at all: a visitor
+    request.user = AnonymousUser()
+    assert 'data-visitor="1"' in render(request)
+    request.user = django_user_model.objects.create_user("alice", password="pw-alice-123")
+    assert "data-visitor" not in render(request)
+
+
 def labels_in(rendered: str) -> dict[str, str]:
     match = re.search(r'data-labels="([^"]*)"', rendered)
     assert match, "data-labels is missing or its JSON is not escaped"
@@ -72,6 +92,57 @@ def test_tag_passes_the_ui_strings_in_the_page_language(
     assert labels["helpful"] == helpful
     assert f'data-lang="{lang_attribute}"' in rendered
     assert "%(seconds)s" in labels["rateLimited"]
+    assert "%(keys)s" in labels["shortcut"]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "fr",
+            {
+                "newChat": "Nouvelle conversation",
+                "expand": "Agrandir",
+                "shrink": "Réduire",
+                "upgraded": "Réponse améliorée",
+                "why": "Pourquoi\u00a0?",
+                "wrong": "Réponse fausse",
+                "incomplete": "Incomplète",
+                "outdated": "Plus à jour",
+                "other": "Autre",
+                "support": "Contacter le support",
+                "back": "Retour",
+                "shortcut": "Raccourci\u00a0: %(keys)s",
+            },
+        ),
+        (
+            "en",
+            {
+                "newChat": "New conversation",
+                "expand": "Expand",
+                "shrink": "Reduce",
+                "upgraded": "Improved answer",
+                "why": "Why?",
+                "wrong": "Wrong answer",
+                "incomplete": "Incomplete",
+                "outdated": "Out of date",
+                "other": "Other",
+                "support": "Contact support",
+                "back": "Back",
+                "shortcut": "Shortcut: %(keys)s",
+            },
+        ),
+    ],
+)
+def test_conversation_and_support_labels_are_translated(language, expected):
+    with translation.override(language):
+        labels = labels_in(render(RequestFactory().get("/")))
+    assert {key: labels[key] for key in expected} == expected
+    # Every label the widget has is translated: none is left in English on a French page.
+    if language == "fr":
+        with translation.override("en"):
+            english = labels_in(render(RequestFactory().get("/")))
+        assert [key for key in labels if labels[key] == english[key]] == []
 
 
 def test_tag_makes_sure_the_csrf_cookie_is_set():

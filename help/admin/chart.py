@@ -14,7 +14,7 @@ from django.utils import dateformat, formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from help.admin.figures import format_ms
+from help.admin.durations import format_ms
 from help.shared_state.metrics import BUCKETS_MS, Window
 
 WIDTH, HEIGHT = 760, 230

@@ -29,14 +29,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, override
 
 from help.admin.chart import build_chart
-from help.admin.figures import (
-    WINDOWS,
-    alternate_question,
-    figures,
-    has_question,
-    window_name,
-)
+from help.admin.figures import WINDOWS, figures, window_name
+from help.admin.learning import alternate_question, has_question
 from help.answering.answer_cache import clear_answers
+from help.conf import ollama_models
 from help.models import HelpArticle, HelpQuery
 from help.ollama.errors import OllamaError
 from help.ops import warmup
@@ -106,12 +102,19 @@ def clear_cache(request: HttpRequest) -> None:
 
 
 def warm_model(request: HttpRequest) -> None:
+    """Load each model of the chain, a message each."""
+    for model in ollama_models():
+        _warm(request, model)
+
+
+def _warm(request: HttpRequest, model: str) -> None:
     try:
-        result = warmup.warm_model()
+        result = warmup.warm_model(model)
     except OllamaError as exc:
-        logger.warning("help: warming the model failed: %s", exc)
+        logger.warning("help: warming %s failed: %s", model, exc)
         messages.error(
-            request, _("Could not load the model: %(error)s.") % {"error": _error_text(exc)}
+            request,
+            _("Could not load %(model)s: %(error)s.") % {"model": model, "error": _error_text(exc)},
         )
         return
     loaded = {"model": result.model, "seconds": formats.number_format(result.seconds, 1)}

@@ -1,39 +1,36 @@
 """The admin dashboard's figures, for one time window.
 
 Traffic comes from the shared metrics in the cache (every process's answers), the coverage
-gaps and unhelpful answers from the log in the database, the model's state from Ollama
-itself. Redis or Ollama being down is a figure too: it never raises.
-
-Each gap and unhelpful answer comes with its candidate articles, the ones its answers cited
-(or that the search finds now), so that staff can add the question to one of them as an
-alternate question: a person decides; nothing from the log reaches the index by itself.
+gaps, unhelpful answers and tickets from the database (``help.admin.learning``), the
+model's state from Ollama itself. Redis or Ollama being down is a figure too: it never
+raises.
 """
 
 from __future__ import annotations
 
-import math
-import uuid
-from collections.abc import Iterable
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from help.models import HelpArticle, HelpFeedback, HelpQuery
+from help.admin.durations import PERCENTILES, format_ms
+from help.admin.learning import (
+    LIST_LIMIT,
+    CoverageGap,
+    Unhelpful,
+    articles_by_key,
+    coverage_gaps,
+    unhelpful_answers,
+)
+from help.admin.model_chain import ChainModel, model_chain
+from help.models import HelpFeedback, HelpTicket
 from help.ops.probe import OllamaState, probe_ollama
-from help.search.index import MIN_SCORE, search
-from help.search.text import cap, clean, fold
 from help.shared_state import breaker, metrics
 from help.shared_state.safe_cache import safe_cache
 
 WINDOWS = {"1h": 3600, "24h": 24 * 3600, "7d": 7 * 24 * 3600}
 DEFAULT_WINDOW = "24h"
-LIST_LIMIT = 20
-PERCENTILES = (0.5, 0.95, 0.99)
-CANDIDATES = 3  # articles offered per question
-ROWS_PER_GAP = 20  # latest log rows of a gap read for the articles they cited
-MAX_ALTERNATE_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -73,29 +70,21 @@ class Traffic:
 
 
 @dataclass(frozen=True)
-class Candidate:
-    """An article a logged question may become an alternate question of."""
+class ArticleTickets:
+    """An article and the tickets opened after answers that cited it."""
 
-    article_id: int
-    title: str
-    added: bool  # the question is one of its alternate questions already
-
-
-@dataclass(frozen=True)
-class CoverageGap:
-    question: str
+    slug: str
     lang: str
-    times: int
-    best: float  # the best article score among the non-cached answers
-    last_path: str
-    query_id: uuid.UUID  # its latest row, named by the "add" buttons
-    candidates: list[Candidate]
+    title: str  # the slug when the article is gone
+    article_id: int | None
+    tickets: int
 
 
 @dataclass(frozen=True)
-class Unhelpful:
-    feedback: HelpFeedback
-    candidates: list[Candidate]
+class Tickets:
+    opened: int  # in the window
+    waiting: int  # still new, whenever opened
+    per_article: list[ArticleTickets]
 
 
 @dataclass(frozen=True)
@@ -106,10 +95,12 @@ class Figures:
     traffic: Traffic | None  # None when the cache holding the metrics is down
     breaker: str
     ollama: OllamaState
+    chain: list[ChainModel]
     gaps: list[CoverageGap]
     unhelpful: list[Unhelpful]
     feedback_count: int
     unhelpful_count: int
+    tickets: Tickets
 
 
 def window_name(value: str | None) -> str:
@@ -121,17 +112,20 @@ def figures(window: str) -> Figures:
     since = timezone.now() - timedelta(seconds=seconds)
     cache_up = safe_cache.ping()
     feedback = HelpFeedback.objects.filter(created_at__gte=since)
+    ollama = probe_ollama()
     return Figures(
         window=window,
         since=since,
         cache_up=cache_up,
         traffic=traffic(seconds) if cache_up else None,
         breaker=breaker.state(),
-        ollama=probe_ollama(),
+        ollama=ollama,
+        chain=model_chain(ollama, since),
         gaps=coverage_gaps(since),
         unhelpful=unhelpful_answers(since),
         feedback_count=feedback.count(),
         unhelpful_count=feedback.filter(helpful=False).count(),
+        tickets=tickets(since),
     )
 
 
@@ -148,118 +142,25 @@ def traffic(seconds: int) -> Traffic:
     return Traffic(window, buckets, latencies, window.errors.most_common())
 
 
-def format_ms(value: float | None) -> str:
-    """A percentile read from the histogram: the upper bound of its bucket."""
-    if value is None:
-        return "–"
-    if math.isinf(value):
-        return f"> {metrics.BUCKETS_MS[-1] // 1000} s"
-    return f"{value:.0f} ms" if value < 1000 else f"{value / 1000:g} s"
-
-
-def coverage_gaps(since: datetime) -> list[CoverageGap]:
-    """Frequent questions whose best article scored under MIN_SCORE, most asked first.
-
-    Cache hits skip retrieval (their score is 0), so the best score is taken over the others;
-    a question answered only from the cache in the window has no score and is left out.
-    """
-    scored = ~Q(source=HelpQuery.Source.CACHE)
-    groups = list(
-        HelpQuery.objects.filter(created_at__gte=since)
-        .values("question", "lang")
-        .annotate(
-            times=Count("id"),
-            best=Max("top_score", filter=scored),
-            last_path=Max("path"),
+def tickets(since: datetime) -> Tickets:
+    """The tickets opened in the window, and for each article how many of them followed an
+    answer that cited it (a ticket counts once per article its answer cited)."""
+    opened = HelpTicket.objects.filter(created_at__gte=since)
+    counts: Counter[tuple[str, str]] = Counter()
+    cited = opened.filter(query__isnull=False).values_list("query__cited_slugs", "query__lang")
+    for slugs, lang in cited:
+        counts.update((slug, lang) for slug in set(slugs.split()))
+    articles = articles_by_key(counts)
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:LIST_LIMIT]
+    per_article = [
+        ArticleTickets(
+            slug=slug,
+            lang=lang,
+            title=articles[slug, lang].title if (slug, lang) in articles else slug,
+            article_id=articles[slug, lang].pk if (slug, lang) in articles else None,
+            tickets=count,
         )
-        .filter(best__lt=MIN_SCORE)
-        .order_by("-times", "question")[:LIST_LIMIT]
-    )
-    latest: list[HelpQuery] = []
-    cited: list[list[str]] = []
-    for group in groups:
-        rows = list(
-            HelpQuery.objects.filter(
-                created_at__gte=since, question=group["question"], lang=group["lang"]
-            )
-            .only("id", "question", "lang", "path", "cited_slugs")
-            .order_by("-created_at")[:ROWS_PER_GAP]
-        )
-        latest.append(rows[0])
-        cited.append([slug for row in rows for slug in row.cited_slugs.split()])
-    candidates = candidate_articles(latest, cited)
-    return [
-        CoverageGap(
-            question=group["question"],
-            lang=group["lang"],
-            times=group["times"],
-            best=group["best"],
-            last_path=group["last_path"],
-            query_id=row.id,
-            candidates=found,
-        )
-        for group, row, found in zip(groups, latest, candidates, strict=True)
+        for (slug, lang), count in ranked
     ]
-
-
-def unhelpful_answers(since: datetime) -> list[Unhelpful]:
-    feedback = list(
-        HelpFeedback.objects.filter(created_at__gte=since, helpful=False)
-        .select_related("query")
-        .order_by("-created_at")[:LIST_LIMIT]
-    )
-    queries = [item.query for item in feedback]
-    candidates = candidate_articles(queries, [query.cited_slugs.split() for query in queries])
-    return [Unhelpful(item, found) for item, found in zip(feedback, candidates, strict=True)]
-
-
-def candidate_articles(queries: list[HelpQuery], cited: list[list[str]]) -> list[list[Candidate]]:
-    """For each query, up to CANDIDATES articles: those its answers cited, in its language,
-    in the order cited; when none of them is (still) there, the search's best ones now."""
-    wanted: list[list[tuple[str, str]]] = [
-        [(slug, query.lang) for slug in dict.fromkeys(slugs)]
-        for query, slugs in zip(queries, cited, strict=True)
-    ]
-    articles = _articles({key for keys in wanted for key in keys})
-    for position, query in enumerate(queries):
-        if not any(key in articles for key in wanted[position]):
-            found = search(query.question, query.lang, query.path, limit=CANDIDATES)
-            wanted[position] = [(article.slug, article.language) for article in found]
-            articles.update(_articles(wanted[position]))
-    return [
-        [
-            Candidate(
-                article.pk,
-                article.title,
-                has_question(article, alternate_question(query.question)),
-            )
-            for article in [articles[key] for key in keys if key in articles][:CANDIDATES]
-        ]
-        for query, keys in zip(queries, wanted, strict=True)
-    ]
-
-
-def _articles(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], HelpArticle]:
-    keys = set(keys)
-    if not keys:
-        return {}
-    found = HelpArticle.objects.filter(slug__in={slug for slug, _ in keys}).only(
-        "id", "slug", "language", "title", "questions"
-    )
-    return {
-        (article.slug, article.language): article
-        for article in found
-        if (article.slug, article.language) in keys
-    }
-
-
-def alternate_question(question: str) -> str:
-    """A logged question as an article's alternate question: one clean line, capped."""
-    return cap(" ".join(clean(question).split()), MAX_ALTERNATE_CHARS)
-
-
-def has_question(article: HelpArticle, question: str) -> bool:
-    """Whether ``question`` is one of the article's alternate questions, give or take case,
-    accents, punctuation and spacing."""
-    folded = fold(question)
-    return any(fold(line) == folded for line in article.question_list)
+    waiting = HelpTicket.objects.filter(status=HelpTicket.Status.NEW).count()
+    return Tickets(opened=opened.count(), waiting=waiting, per_article=per_article)

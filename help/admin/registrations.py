@@ -211,11 +211,11 @@ class HelpQueryAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 @admin.register(HelpFeedback)
 class HelpFeedbackAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["created_at", "helpful", "short_question", "short_answer", "comment"]
-    list_filter = ["helpful", "created_at"]
+    list_display = ["created_at", "helpful", "reason", "short_question", "short_answer", "comment"]
+    list_filter = ["helpful", "reason", "created_at"]
     list_select_related = ["query"]
     search_fields = ["comment", "query__question", "query__answer"]
-    fields = ["created_at", "helpful", "comment", "query", "question", "answer"]
+    fields = ["created_at", "helpful", "reason", "comment", "query", "question", "answer"]
     readonly_fields = ["question", "answer"]
     actions = ["promote"]
 

@@ -28,6 +28,7 @@ from typing import Any
 from django.db import transaction
 
 from help.answering.meaning import Signature, signature
+from help.answering.scope import PAGE, SITE
 from help.models import HelpCuratedAnswer
 from help.search.languages import normalise_language
 from help.search.text import clean, fold_question
@@ -47,6 +48,7 @@ class CuratedHit:
     sources: list[dict[str, str]]  # [{"title", "url"}], the cited articles
     slugs: tuple[str, ...]
     match: str  # "exact": one of its phrasings; "similar": means the same as one
+    scope: str  # "page" when tied to a section of the site, else "site"
 
     def as_entry(self) -> dict[str, Any]:
         """As a cached answer entry, for the pipeline."""
@@ -67,7 +69,8 @@ class _Entry:
 
     def hit(self, match: str) -> CuratedHit:
         sources = [{"title": title, "url": url} for title, url in self.sources]
-        return CuratedHit(self.id, self.answer, sources, self.slugs, match)
+        scope = PAGE if self.section.strip("/") else SITE
+        return CuratedHit(self.id, self.answer, sources, self.slugs, match, scope)
 
 
 @dataclass

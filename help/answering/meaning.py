@@ -82,17 +82,24 @@ def meaning_of(
     articles: Sequence[ScoredArticle],
     articles_version: str,
     answer_shape: str,
+    scope: str,
 ) -> Meaning | None:
     """The question's meaning key; None when it has no concept to compare or no article
     (nothing would verify a hit). ``answer_shape``: the model and the prompt digest, as in
-    the exact key, so that a changed prompt or model never serves older answers."""
+    the exact key, so that a changed prompt or model never serves older answers. ``scope``:
+    a "site" answer (``help.answering.scope``) was made without the page, so its meaning
+    holds no section and is shared by every page; a "page" answer's never meets it.
+
+    Follow-ups have no meaning here (the pipeline gives them none): an answer shaped by
+    earlier turns is never served by meaning, nor is a follow-up served another's."""
     meant = signature(question, lang)
     if meant is None or not articles:
         return None
     slugs = (articles[0].slug,)  # the article the answer rests on
     parts = [
         lang,
-        path.strip("/").split("/", 1)[0],  # the page's section
+        scope,
+        path.strip("/").split("/", 1)[0] if scope == "page" else "",  # the page's section
         sorted(meant.concepts),
         meant.negated,
         meant.quantities,

@@ -14,14 +14,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from help.answering.answer_cache import answer_key, get_answer
+from help.answering.answer_cache import answer_key, get_answers
 from help.answering.curated import find_curated
 from help.answering.fallback import build_fallback
+from help.answering.follow_ups import Turn, context_digest, depends_on_context, search_text
+from help.answering.late_answers import expect
 from help.answering.meaning import Meaning, get_similar, meaning_of
 from help.answering.pool import DONE, ERROR, TOKEN, ModelCall, start_call
-from help.answering.prompt import build_messages, page_hints, prompt_digest
+from help.answering.prompt import build_messages, context_block, page_hints, prompt_digest
 from help.answering.question_log import AnswerRecord, record
-from help.conf import help_settings
+from help.answering.scope import PAGE, SITE, page_independent, refers_to_page
+from help.answering.waiting import waiting_questions
+from help.conf import help_settings, ollama_models
 from help.search.index import ScoredArticle, search
 from help.search.languages import question_language
 from help.search.version import articles_version
@@ -41,6 +45,8 @@ class Question:
     path: str = ""
     hints: str = ""
     user_id: int | None = None
+    # The last turns of the thread, oldest first, used only when the question follows them.
+    context: tuple[Turn, ...] = ()
 
 
 @dataclass
@@ -51,6 +57,7 @@ class Outcome:
     source: str = ""
     error_kind: str = ""
     match: str = ""  # which cache level served a "cache" answer: exact, similar
+    model: str = ""  # the model of the chain that wrote the answer, if one did
     top_score: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -65,17 +72,26 @@ class Run:
     response headers; ``events()`` then yields the rest. The constructor does no I/O."""
 
     def __init__(
-        self, question: Question, *, stream: bool, wait: float | None = None, record: bool = True
+        self,
+        question: Question,
+        *,
+        stream: bool,
+        wait: float | None = None,
+        record: bool = True,
+        owner: str = "",
     ) -> None:
         """``wait`` overrides HELP_DEADLINE (warm-up waits for the model); ``record=False``
-        keeps warm-up questions out of the log and the metrics."""
+        keeps warm-up questions out of the log and the metrics; ``owner`` is who may read a
+        late answer (``help.answering.late_answers``), none when empty."""
         self.id = uuid.uuid4()
         self.question = question
         self.stream = stream
         self.record = record
+        self.owner = owner
+        self.pending = False  # the model's answer may still come, by id
         self.started = time.monotonic()
         self.deadline = self.started + float(wait or help_settings.DEADLINE)
-        self.model: str = help_settings.OLLAMA_MODEL
+        self.models = ollama_models()
         self.outcome = Outcome()
         self.page_hints = ""
         self.key = ""
@@ -83,15 +99,28 @@ class Run:
         self.articles: list[ScoredArticle] = []
         self.messages: list[dict[str, str]] = []
         self.meaning: Meaning | None = None
+        self.scope = PAGE  # "site" when the answer is the same on every page
+        self.follow_up = False  # the earlier turns shaped the answer
 
     @classmethod
     def start(
-        cls, question: Question, *, stream: bool, wait: float | None = None, record: bool = True
+        cls,
+        question: Question,
+        *,
+        stream: bool,
+        wait: float | None = None,
+        record: bool = True,
+        owner: str = "",
     ) -> Run:
-        """A run with its cache lookup done, and on a miss its articles and prompt."""
+        """A run with its cache lookup done, and on a miss its articles and prompt.
+
+        The earlier turns count only for a follow-up (``follow_ups``), and the page only for
+        a "page" answer (``scope``): a question that needs neither gets the very key, prompt
+        and articles it would get alone, on any page. Its scope is known from its articles,
+        found after the lookup, so both possible keys are read at once, one round trip."""
         # Answered in the language it is asked in, whatever the page's.
         question = replace(question, lang=question_language(question.text, question.lang))
-        run = cls(question, stream=stream, wait=wait, record=record)
+        run = cls(question, stream=stream, wait=wait, record=record, owner=owner)
         with run._timed("cache"):
             version, shape = articles_version(), prompt_digest()
             run.page_hints = page_hints(question.hints)  # as in the key, prompt and log
@@ -99,35 +128,59 @@ class Run:
             curated = find_curated(question.text, question.lang, question.path, version=version)
             if curated is not None:
                 run.cached = curated.as_entry()
-                run.outcome.match = "curated"
+                run.outcome.match, run.scope = "curated", curated.scope
                 return run
-            run.key = answer_key(
-                question=question.text,
-                lang=question.lang,
-                path=question.path,
-                hints=run.page_hints,
-                model=run.model,
-                prompt_digest=shape,
-                articles_version=version,
+            run.follow_up = bool(question.context) and depends_on_context(
+                question.text, question.lang
             )
-            run.cached = get_answer(run.key)
-        if run.cached is not None:
-            run.outcome.match = "exact"
-            return run
+            turns = question.context if run.follow_up else ()
+            context = context_block(turns)
+            searched = search_text(question.text, question.lang, turns) if turns else question.text
+            on_page = any(
+                refers_to_page(text) for text in [question.text, *(t.question for t in turns)]
+            )
+            keys = {
+                scope: answer_key(
+                    question=question.text,
+                    lang=question.lang,
+                    scope=scope,
+                    path=question.path,
+                    hints=run.page_hints,
+                    model=",".join(run.models),
+                    prompt_digest=shape,
+                    articles_version=version,
+                    context_digest=context_digest(context, searched) if turns else "",
+                )
+                for scope in ((PAGE,) if on_page else (PAGE, SITE))
+            }
+            found = get_answers(list(keys.values()))
+            for scope, key in keys.items():  # one of them at most, but the page's first
+                if key in found:
+                    run.scope, run.key, run.cached = scope, key, found[key]
+                    run.outcome.match = "exact"
+                    return run
         with run._timed("retrieval"):
-            run.articles = search(
-                question.text, question.lang, question.path, limit=3, version=version
-            )
+            if not on_page:
+                run.articles = search(searched, question.lang, "", limit=3, version=version)
+                on_page = not page_independent(run.articles)
+            if on_page:
+                run.articles = search(
+                    searched, question.lang, question.path, limit=3, version=version
+                )
+            run.scope = PAGE if on_page else SITE
+            run.key = keys[run.scope]
             run.outcome.top_score = run.articles[0].score if run.articles else 0.0
         with run._timed("similar"):
-            run.meaning = meaning_of(
-                question.text,
-                question.lang,
-                question.path,
-                run.articles,
-                version,
-                answer_shape=f"{run.model} {shape}",
-            )
+            if not run.follow_up:  # never served by meaning, nor serving others
+                run.meaning = meaning_of(
+                    question.text,
+                    question.lang,
+                    question.path,
+                    run.articles,
+                    version,
+                    answer_shape=f"{','.join(run.models)} {shape}",
+                    scope=run.scope,
+                )
             run.cached = get_similar(run.meaning)
         if run.cached is not None:
             run.outcome.match = "similar"
@@ -139,6 +192,8 @@ class Run:
                     path=question.path,
                     hints=question.hints,
                     articles=run.articles,
+                    on_page=on_page,
+                    context=context,
                 )
         return run
 
@@ -166,9 +221,16 @@ class Run:
     def events(self) -> Iterator[Event]:
         recorded = False
         try:
-            yield {"event": "start", "id": str(self.id), "sources": self.sources}
+            yield {
+                "event": "start",
+                "id": str(self.id),
+                "sources": self.sources,
+                "scope": self.scope,
+                "follow_up": self.follow_up,
+            }
             if self.cached is not None:
                 self._finish(self.cached["answer"], "cache", self.outcome.match)
+                self.outcome.model = str(self.cached.get("model", ""))
             else:
                 yield from self._answer_miss()
             done = self._done_event()
@@ -200,7 +262,7 @@ class Run:
             source=outcome.source,
             error_kind=outcome.error_kind,
             match=outcome.match,
-            model=self.model,
+            model=outcome.model,
             top_score=outcome.top_score,
             cited_slugs=tuple(self.cited_slugs),
             timings=dict(outcome.timings),
@@ -218,33 +280,47 @@ class Run:
             "source": done["source"],
             "degraded": done["degraded"],
             "match": done["match"],
+            "model": done["model"],
+            "pending": done["pending"],
+            "scope": done["scope"],
+            "follow_up": done["follow_up"],
             "sources": self.sources,
             "timings": done["timings"],
         }
 
     def _answer_miss(self) -> Iterator[Event]:
-        if not breaker.allow_request():
-            yield self._fallback("breaker_open")
+        if set(breaker.states(self.models).values()) == {breaker.OPEN}:
+            yield self._fallback("breaker_open")  # no model of the chain may be asked now
             return
+        if not waiting_questions.enter():
+            yield self._fallback("busy")  # this process has enough questions waiting already
+            return
+        try:
+            yield from self._ask_model()
+        finally:
+            waiting_questions.leave()
+
+    def _ask_model(self) -> Iterator[Event]:
         flight = Flight(self.key)
         if not flight.acquire():
             entry, kind = flight.wait(self.deadline)
             if entry is not None:
                 self._finish(entry["answer"], "cache", "exact")
+                self.outcome.model = str(entry.get("model", ""))
                 return
             if not (kind == "leader_lost" and flight.leader):
                 yield self._fallback(kind)
-                if self.stream and kind == "timeout":
+                if kind == "timeout":
                     yield from self._follower_upgrade(flight)
                 return
         call = start_call(
             messages=self.messages,
             flight=flight,
-            entry={"sources": self.sources, "slugs": self.cited_slugs, "model": self.model},
+            entry={"sources": self.sources, "slugs": self.cited_slugs, "scope": self.scope},
+            models=self.models,
             similar_key=self.meaning.key if self.meaning else None,
         )
         if call is None:
-            breaker.release_probe()  # a half-open probe that never ran lets another try
             flight.fail("busy")
             yield self._fallback("busy")
             return
@@ -262,8 +338,7 @@ class Run:
             message = _next(call, wait)
             if message is None:
                 yield self._fallback("stalled" if tokens else "timeout")
-                if self.stream:
-                    yield from self._upgrade(call)
+                yield from self._upgrade(call)
                 return
             kind, value = message
             if kind == TOKEN:
@@ -275,36 +350,56 @@ class Run:
             elif kind == DONE:
                 self._model_timings(call)
                 self._finish(value, "model")
+                self.outcome.model = call.model
                 return
             else:
                 yield self._fallback(value)
                 return
 
     def _upgrade(self, call: ModelCall) -> Iterator[Event]:
-        """After a fallback, keep the stream open until the model's answer lands, if it does."""
-        end = self.started + float(help_settings.TIMEOUT)
+        """After a fallback, keep a stream open a bounded time for the model's answer; past
+        it, the answer is for the asker to fetch by id when it lands."""
         while True:
-            message = _next(call, end - time.monotonic())
-            if message is None or message[0] == ERROR:
+            message = _next(call, self._upgrade_end() - time.monotonic())
+            if message is None:
+                self._expect_late()
+                return
+            if message[0] == ERROR:
                 return
             if message[0] == DONE:
                 self._model_timings(call)
                 self._finish(message[1], "model")
-                self.outcome.error_kind = ""
+                self.outcome.model, self.outcome.error_kind = call.model, ""
                 yield {"event": "upgrade", "answer": message[1]}
                 return
 
     def _follower_upgrade(self, flight: Flight) -> Iterator[Event]:
-        """After a follower's fallback, the leader's answer if it lands while the stream is open."""
-        end = self.started + float(help_settings.TIMEOUT)
-        entry, kind = flight.wait(end, interval=UPGRADE_POLL_INTERVAL)
+        """After a follower's fallback, the leader's answer if it lands while the stream is
+        open, or by id later."""
+        entry, kind = flight.wait(self._upgrade_end(), interval=UPGRADE_POLL_INTERVAL)
         if entry is None:
             if kind == "leader_lost":
                 flight.release()  # took the lock over, but this stream will not call the model
+            elif kind == "timeout":
+                self._expect_late()
             return
         self._finish(entry["answer"], "cache", "exact")
-        self.outcome.error_kind = ""
+        self.outcome.model, self.outcome.error_kind = str(entry.get("model", "")), ""
         yield {"event": "upgrade", "answer": entry["answer"]}
+
+    def _upgrade_end(self) -> float:
+        """Until when a stream waits for the model after its fallback (a JSON answer is
+        whole at its fallback: it waits no more)."""
+        now = time.monotonic()
+        if not self.stream:
+            return now
+        return min(
+            self.started + float(help_settings.TIMEOUT), now + float(help_settings.UPGRADE_WAIT)
+        )
+
+    def _expect_late(self) -> None:
+        self.pending = bool(self.owner)
+        expect(self.id, self.key, self.owner)
 
     def _fallback(self, error_kind: str) -> Event:
         answer = build_fallback(self.articles, self.question.lang, self.question.text)
@@ -327,6 +422,10 @@ class Run:
             "source": self.outcome.source,
             "degraded": self.outcome.degraded,
             "match": self.outcome.match,
+            "model": self.outcome.model,
+            "pending": self.pending,
+            "scope": self.scope,
+            "follow_up": self.follow_up,
             "timings": dict(self.outcome.timings),
         }
 

@@ -12,12 +12,13 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from help.answering.answer_cache import store_answer
 from help.answering.meaning import store_similar
-from help.conf import help_settings
+from help.conf import first_token_budget, help_settings
 from help.ollama.client import get_client
 from help.ollama.errors import OllamaError
 from help.shared_state import breaker
@@ -33,47 +34,112 @@ class EmptyAnswer(OllamaError):
     kind = "empty_answer"
 
 
+class LateFirstToken(OllamaError):
+    """A model of the chain, not the last, did not start its answer within its budget."""
+
+    kind = "slow_start"
+
+
 @dataclass(eq=False)  # compared and hashed by identity: the pool holds a set of calls
 class ModelCall:
+    """One answer asked of the model chain: each model in turn, skipped when its breaker is
+    open, left for the next one when it fails before its first token or when that token is
+    later than ``first_token_budget()``. Once a model has begun to answer, it finishes."""
+
     messages: list[dict[str, str]]
     flight: Flight
-    entry: dict[str, Any]  # stored with the answer: sources, cited slugs, model
+    entry: dict[str, Any]  # stored with the answer: sources, cited slugs
+    models: tuple[str, ...]
     similar_key: str | None = None  # the question's meaning key (second cache level)
     events: queue.Queue[tuple[str, str]] = field(default_factory=queue.Queue)
     started: float = field(default_factory=time.monotonic)
     finished_at: float | None = None
+    model: str = ""  # the model that answered, once one has begun to
 
     def run(self) -> None:
-        pieces: list[str] = []
+        end = self.started + float(help_settings.TIMEOUT)
+        kind = "breaker_open"  # when every model of the chain is skipped
         try:
-            for text in get_client().chat(self.messages, budget=float(help_settings.TIMEOUT)):
-                pieces.append(text)
-                self.events.put((TOKEN, text))
-            answer = "".join(pieces).strip()
-            if not answer:
-                raise EmptyAnswer("the model answered nothing")
-        except OllamaError as exc:
-            self._fail(exc.kind, exc)
-            return
-        except Exception as exc:  # a bug here must still end the user's wait
+            for position, model in enumerate(self.models):
+                if not breaker.allow_request(model):
+                    continue
+                last = position == len(self.models) - 1
+                try:
+                    answer = self._ask(model, end, last)
+                except OllamaError as exc:
+                    logger.warning("help: %s failed (%s): %s", model, exc.kind, exc)
+                    breaker.record_failure(model)
+                    kind = exc.kind
+                    if self.model:  # it had begun to answer: too late for another model
+                        break
+                    continue
+                breaker.record_success(model)
+                self._answered(answer)
+                return
+        except Exception:  # a bug here must still end the user's wait
             logger.exception("help: unexpected error in a model call")
-            self._fail("internal", exc)
-            return
+            kind = "internal"
         finally:
             self.finished_at = time.monotonic()
-        entry = {**self.entry, "answer": answer}
+        self.flight.fail(kind)
+        self.events.put((ERROR, kind))
+
+    def _ask(self, model: str, end: float, last: bool) -> str:
+        """The model's whole answer, its tokens relayed as they come."""
+        chat = get_client().chat(self.messages, budget=end - time.monotonic(), model=model)
+        if not last:
+            # A separate reader, so that a late first token can be given up on without
+            # closing the connection: closing it would abort a model load in progress.
+            chat = _Reader(chat).tokens(first_within=first_token_budget())
+        pieces: list[str] = []
+        for text in chat:
+            if not pieces:
+                self.model = model
+            pieces.append(text)
+            self.events.put((TOKEN, text))
+        answer = "".join(pieces).strip()
+        if not answer:
+            raise EmptyAnswer(f"{model} answered nothing")
+        return answer
+
+    def _answered(self, answer: str) -> None:
+        entry = {**self.entry, "model": self.model, "answer": answer}
         store_answer(self.flight.key, entry)
         if self.similar_key:
             store_similar(self.similar_key, entry)
-        breaker.record_success()
         self.flight.release()
         self.events.put((DONE, answer))
 
-    def _fail(self, kind: str, exc: Exception) -> None:
-        logger.warning("help: model call failed (%s): %s", kind, exc)
-        breaker.record_failure()
-        self.flight.fail(kind)
-        self.events.put((ERROR, kind))
+
+class _Reader:
+    """A model's stream read on a thread of its own, so that its first token can be waited
+    for with a timeout. Given up on, it reads the stream to its end and drops it."""
+
+    _END = object()
+
+    def __init__(self, chat: Iterator[str]) -> None:
+        self._chat = chat
+        self._pieces: queue.Queue[object] = queue.Queue()
+        threading.Thread(target=self._read, name="help-model-reader", daemon=True).start()
+
+    def _read(self) -> None:
+        try:
+            for text in self._chat:
+                self._pieces.put(text)
+        except BaseException as exc:  # handed over to the reading side
+            self._pieces.put(exc)
+        self._pieces.put(self._END)
+
+    def tokens(self, first_within: float) -> Iterator[str]:
+        try:
+            piece = self._pieces.get(timeout=first_within)
+        except queue.Empty:
+            raise LateFirstToken(f"no first token within {first_within:g} s") from None
+        while piece is not self._END:
+            if isinstance(piece, BaseException):
+                raise piece
+            yield str(piece)
+            piece = self._pieces.get()
 
 
 class _Pool:

@@ -4,8 +4,9 @@ The pipeline hands over a frozen record of the answer, so this module knows noth
 the answer was made. A failure here is logged and forgotten: the user already has the answer.
 
 The row is written off the answer's path, so that a cache hit costs its Redis reads and not
-an INSERT: ``record`` logs, counts (Redis) and queues the record, and one daemon thread per
-process (started on first use, and anew in a forked worker) writes the queue in batches.
+an INSERT or a metrics write: ``record`` logs and queues the record, and one daemon thread
+per process (started on first use, and anew in a forked worker) counts the queue in the
+shared metrics (one Redis round trip a batch) and writes it in batches.
 Nothing is lost to keep the path fast: a full queue is written by the caller, a batch the
 database refuses is tried again row by row, and at exit the queue is drained (for a few
 seconds at most). ``flush`` waits for what is queued: feedback on an answer whose row is on
@@ -88,7 +89,6 @@ def record(answer: AnswerRecord) -> None:
         answer.degraded,
         answer.error_kind or "-",
     )
-    metrics.record_answer(answer.source, answer.total_ms, answer.error_kind, answer.match)
     row = (answer, timezone.now())
     if connections[router.db_for_write(HelpQuery)].in_atomic_block:
         _write_here(row)
@@ -140,8 +140,9 @@ def _to_model(row: _Row) -> HelpQuery:
 
 
 def _write_here(row: _Row) -> None:
-    """The row written by the caller, in its transaction if it has one (in a savepoint, so
-    that a refused row does not spoil that transaction)."""
+    """The row written and counted by the caller, in its transaction if it has one (in a
+    savepoint, so that a refused row does not spoil that transaction)."""
+    _count_in_metrics([row])
     try:
         with transaction.atomic(using=router.db_for_write(HelpQuery)):
             HelpQuery.objects.bulk_create([_to_model(row)])
@@ -214,6 +215,7 @@ class _Writer:
             rows, markers = self._next_batch()
             try:
                 if rows:
+                    _count_in_metrics(rows)
                     _write_batch(rows)
             except Exception:  # a bug here must not stop the writer
                 logger.exception("help: %d question rows dropped", len(rows))
@@ -249,6 +251,20 @@ class _Writer:
             except queue.Empty:
                 break
         return rows, markers
+
+
+def _count_in_metrics(rows: list[_Row]) -> None:
+    metrics.record_answers(
+        metrics.Answered(
+            answer.source,
+            answer.total_ms,
+            answer.error_kind,
+            answer.match,
+            answer.model,
+            asked_at.timestamp(),
+        )
+        for answer, asked_at in rows
+    )
 
 
 def _write_batch(rows: list[_Row]) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
-from help.conf import help_settings, ollama_urls
+from help.conf import help_settings, ollama_models, ollama_urls
 from help.ollama.errors import (
     BadResponse,
     ModelMissing,
@@ -62,7 +62,7 @@ _PROGRESS_FIELDS: dict[str, object] = {"status": "", "digest": "", "total": 0, "
 @dataclass(frozen=True)
 class ClientConfig:
     urls: tuple[str, ...]
-    model: str
+    model: str  # the first model of the chain: the one warmed, pulled and probed by default
     keep_alive: str
     connect_timeout: float
     retries: int
@@ -74,7 +74,7 @@ class ClientConfig:
     def from_settings(cls) -> ClientConfig:
         return cls(
             urls=tuple(ollama_urls(help_settings.OLLAMA_URL)),
-            model=help_settings.OLLAMA_MODEL,
+            model=ollama_models()[0],
             keep_alive=help_settings.OLLAMA_KEEP_ALIVE,
             connect_timeout=float(help_settings.OLLAMA_CONNECT_TIMEOUT),
             retries=int(help_settings.OLLAMA_RETRIES),
@@ -104,17 +104,21 @@ class OllamaClient:
 
     # -- answering -----------------------------------------------------------------------------
 
-    def chat(self, messages: list[dict[str, str]], budget: float) -> Iterator[str]:
+    def chat(
+        self, messages: list[dict[str, str]], budget: float, model: str | None = None
+    ) -> Iterator[str]:
         """Stream the answer's text pieces as Ollama produces them, within ``budget`` seconds."""
         deadline = time.monotonic() + budget
-        payload = self._chat_payload(messages, stream=True)
+        payload = self._chat_payload(messages, stream=True, model=model)
         response = self._post_with_retries("/api/chat", payload, deadline)
         with response:
             yield from read_answer(response, deadline)
 
-    def _chat_payload(self, messages: list[dict[str, str]], stream: bool) -> dict[str, Any]:
+    def _chat_payload(
+        self, messages: list[dict[str, str]], stream: bool, model: str | None = None
+    ) -> dict[str, Any]:
         payload: dict[str, Any] = {
-            "model": self.config.model,
+            "model": model or self.config.model,
             "messages": messages,
             "stream": stream,
             "options": RUNNER_OPTIONS,
@@ -170,21 +174,21 @@ class OllamaClient:
     def ps(self, timeout: float = 2.0) -> list[dict[str, Any]]:
         return self._models("/api/ps", timeout)
 
-    def load(self, timeout: float = 300.0) -> dict[str, Any]:
+    def load(self, timeout: float = 300.0, model: str | None = None) -> dict[str, Any]:
         """Load the model with the hot path's options and keep-alive; returns Ollama's stats.
 
         The timeout is generous on purpose: closing the connection aborts a load in progress.
         """
         deadline = time.monotonic() + timeout
-        payload = self._chat_payload([], stream=False)
+        payload = self._chat_payload([], stream=False, model=model)
         response = self._post_with_retries("/api/chat", payload, deadline)
         with response:
             return read_json(response, deadline, "the load answer")
 
-    def pull(self, timeout: float = 3600.0) -> Iterator[dict[str, Any]]:
+    def pull(self, timeout: float = 3600.0, model: str | None = None) -> Iterator[dict[str, Any]]:
         """Pull the model, yielding Ollama's progress lines (status, total, completed)."""
         deadline = time.monotonic() + timeout
-        payload = {"model": self.config.model, "stream": True}
+        payload = {"model": model or self.config.model, "stream": True}
         response = self._post_with_retries("/api/pull", payload, deadline)
         with response:
             for progress in read_lines(response, deadline, "a pull progress line"):

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from help.conf import help_settings
+from help.conf import help_settings, ollama_models
 from help.ops.probe import OllamaState, probe_ollama
 from help.shared_state import breaker
 from help.shared_state.safe_cache import safe_cache
@@ -30,7 +30,7 @@ HEALTH_PROBE_TTL = 5.0  # seconds a probe's result is reused
 
 @dataclass(frozen=True)
 class _Probe:
-    key: tuple[str, str]  # (OLLAMA_URL, OLLAMA_MODEL) it was taken with
+    key: tuple[str, tuple[str, ...]]  # (OLLAMA_URL, the model chain) it was taken with
     taken_at: float  # time.monotonic() when it finished
     state: OllamaState
 
@@ -43,7 +43,7 @@ class ProbeMemo:
         self._last: _Probe | None = None
 
     def state(self) -> OllamaState:
-        key = (str(help_settings.OLLAMA_URL), str(help_settings.OLLAMA_MODEL))
+        key = (str(help_settings.OLLAMA_URL), ollama_models())
         last = self._reusable(key)
         if last is not None and self._fresh(last):
             return last.state
@@ -65,7 +65,7 @@ class ProbeMemo:
         """Probe again on the next call (tests, and an operator who just fixed Ollama)."""
         self._last = None
 
-    def _reusable(self, key: tuple[str, str]) -> _Probe | None:
+    def _reusable(self, key: tuple[str, tuple[str, ...]]) -> _Probe | None:
         last = self._last
         return last if last is not None and last.key == key else None
 
@@ -78,24 +78,37 @@ probe_memo = ProbeMemo()
 
 
 def health() -> dict[str, Any]:
-    """The full report; the Ollama part may be up to ``HEALTH_PROBE_TTL`` seconds old."""
-    model = help_settings.OLLAMA_MODEL
+    """The full report; the Ollama part may be up to ``HEALTH_PROBE_TTL`` seconds old.
+
+    ``model``, ``model_available``, ``model_loaded`` and ``breaker`` speak of the chain's
+    first model; ``models`` of each. Degraded unless every model of the chain is there with
+    its breaker closed: answers still come from the model while one is, but not from the
+    one the site chose first, or with nothing behind it.
+    """
+    chain = ollama_models()
+    breakers = breaker.states(chain)
+    ollama = probe_memo.state()
+    models = [
+        {
+            "name": model,
+            "available": ollama.has(model),
+            "loaded": ollama.has(model) and ollama.is_loaded(model),
+            "breaker": breakers[model],
+        }
+        for model in chain
+    ]
     report: dict[str, Any] = {
         "status": "ok",
         "cache": "up" if safe_cache.ping() else "down",
-        "ollama": "down",
-        "model": model,
-        "model_available": False,
-        "model_loaded": False,
-        "breaker": breaker.state(),
-        "error": "",
+        "ollama": "up" if ollama.up else "down",
+        "model": chain[0],
+        "model_available": models[0]["available"],
+        "model_loaded": models[0]["loaded"],
+        "breaker": breakers[chain[0]],
+        "models": models,
+        "error": ollama.error or ("" if ollama.available or not ollama.up else "model_missing"),
     }
-    ollama = probe_memo.state()
-    report["ollama"] = "up" if ollama.up else "down"
-    report["model_available"] = ollama.available
-    report["model_loaded"] = ollama.available and ollama.loaded
-    report["error"] = ollama.error or ("" if ollama.available or not ollama.up else "model_missing")
-    healthy = report["cache"] == "up" and report["model_available"] and not report["error"]
-    if not healthy or report["breaker"] != breaker.CLOSED:
+    every_model = all(m["available"] and m["breaker"] == breaker.CLOSED for m in models)
+    if report["cache"] != "up" or report["error"] or not every_model:
         report["status"] = "degraded"
     return report

@@ -1,5 +1,5 @@
-"""One look at Ollama for health, warm-up and the dashboard: is it up, is the model
-installed, which models are loaded and until when."""
+"""One look at Ollama for health, warm-up and the dashboard: is it up, are the chain's
+models installed, which models are loaded and until when."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from help.conf import help_settings
+from help.conf import ollama_models
 from help.ollama.client import get_client
 from help.ollama.errors import OllamaError
 
@@ -23,7 +23,8 @@ class RunningModel:
 
 @dataclass
 class OllamaState:
-    model: str
+    model: str  # the one ``available``, ``loaded`` and ``expires_at`` speak of
+    models: tuple[str, ...] = ()  # the whole chain, for ``has`` and ``is_loaded``
     up: bool = False
     error: str = ""  # the kind of the error that stopped the probe, else empty
     available: bool = False
@@ -32,12 +33,21 @@ class OllamaState:
 
     @property
     def loaded(self) -> bool:
-        return find_model([{"name": entry.name} for entry in self.running], self.model) is not None
+        return self.is_loaded(self.model)
 
     @property
     def expires_at(self) -> datetime | None:
-        """When the configured model unloads, if it is loaded."""
-        wanted = _bare(self.model)
+        return self.expiry(self.model)
+
+    def has(self, model: str) -> bool:
+        return find_model(self.installed, model) is not None
+
+    def is_loaded(self, model: str) -> bool:
+        return find_model([{"name": entry.name} for entry in self.running], model) is not None
+
+    def expiry(self, model: str) -> datetime | None:
+        """When ``model`` unloads, if it is loaded."""
+        wanted = _bare(model)
         entry = next((entry for entry in self.running if _bare(entry.name) == wanted), None)
         return entry.expires_at if entry else None
 
@@ -62,7 +72,8 @@ def _bare(name: str) -> str:
 
 def probe_ollama(timeout: float = PROBE_TIMEOUT) -> OllamaState:
     """Ask /api/tags then /api/ps; an Ollama error is recorded in ``error``, never raised."""
-    state = OllamaState(model=help_settings.OLLAMA_MODEL)
+    chain = ollama_models()
+    state = OllamaState(model=chain[0], models=chain)
     try:
         read_ollama_state(state, timeout)
     except OllamaError as exc:
@@ -75,7 +86,7 @@ def read_ollama_state(state: OllamaState, timeout: float) -> OllamaState:
     client = get_client()
     state.installed = client.tags(timeout=timeout)
     state.up = True
-    state.available = find_model(state.installed, state.model) is not None
+    state.available = state.has(state.model)
     state.running = [
         RunningModel(
             entry.get("name") or entry.get("model") or "",

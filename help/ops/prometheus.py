@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from help.conf import ollama_models
 from help.shared_state import breaker, metrics
 from help.shared_state.safe_cache import safe_cache
 
@@ -47,18 +48,31 @@ def exposition() -> str:
             lines.append(f'help_answer_seconds_bucket{{source="{source}",le="{le}"}} {running}')
         lines.append(f'help_answer_seconds_sum{{source="{source}"}} {sums.get(source, 0) / 1000:g}')
         lines.append(f'help_answer_seconds_count{{source="{source}"}} {running}')
-    state = breaker.state()
     lines += [
-        "# HELP help_breaker_state Circuit breaker around Ollama (1 for the current state).",
+        "# HELP help_model_answers_total Answers written by each model of the chain.",
+        "# TYPE help_model_answers_total counter",
+    ]
+    lines += [
+        f'help_model_answers_total{{model="{label(model)}"}} {totals.models[model]}'
+        for model in ollama_models()
+    ]
+    lines += [
+        "# HELP help_breaker_state Circuit breaker of each model (1 for its current state).",
         "# TYPE help_breaker_state gauge",
     ]
-    lines += [
-        f'help_breaker_state{{state="{name}"}} {int(name == state)}'
-        for name in (breaker.CLOSED, breaker.OPEN, breaker.HALF_OPEN)
-    ]
+    for model, state in breaker.states(ollama_models()).items():
+        lines += [
+            f'help_breaker_state{{model="{label(model)}",state="{name}"}} {int(name == state)}'
+            for name in (breaker.CLOSED, breaker.OPEN, breaker.HALF_OPEN)
+        ]
     lines += [
         "# HELP help_cache_up Whether the shared cache answers.",
         "# TYPE help_cache_up gauge",
         f"help_cache_up {int(safe_cache.ping())}",
     ]
     return "\n".join(lines) + "\n"
+
+
+def label(value: str) -> str:
+    """A label value escaped as the exposition format wants it."""
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")

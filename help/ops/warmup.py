@@ -11,21 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Q
-
+# Re-exported: manage.py warm_ollama reaches the question log's counts through ops.
+from help.answering.most_asked import most_asked as most_asked
 from help.answering.pipeline import Question, Run
 from help.conf import help_settings
-from help.models import HelpArticle, HelpQuery
 from help.ollama.client import get_client
 from help.ollama.errors import ModelMissing
 from help.ops.probe import OllamaState, read_ollama_state
-from help.search.languages import normalise_language
-from help.search.text import clean, fold_question
 
 LOAD_TIMEOUT = 600.0
 STATE_TIMEOUT = 2.0
-# Distinct spellings read per question wanted, to group them by key.
-CANDIDATES_PER_QUESTION = 20
 
 
 @dataclass(frozen=True)
@@ -36,68 +31,22 @@ class WarmResult:
     expires_at: datetime | None
 
 
-def warm_model() -> WarmResult:
-    """Load the model with the hot path's options and keep-alive, then check ``/api/ps``.
+def warm_model(model: str) -> WarmResult:
+    """Load ``model`` with the hot path's options and keep-alive, then check ``/api/ps``.
 
     Raises the client's errors (OllamaUnreachable, ModelMissing...) for the caller to report.
     """
-    model = help_settings.OLLAMA_MODEL
     if not read_ollama_state(OllamaState(model), STATE_TIMEOUT).available:
         raise ModelMissing(f"{model} is not on the Ollama server")
     started = time.monotonic()
-    get_client().load(timeout=LOAD_TIMEOUT)
+    get_client().load(timeout=LOAD_TIMEOUT, model=model)
     seconds = time.monotonic() - started
     state = read_ollama_state(OllamaState(model), STATE_TIMEOUT)
     return WarmResult(model, seconds, state.loaded, state.expires_at)
 
 
-def pull_model() -> Iterator[dict[str, Any]]:
-    yield from get_client().pull()
-
-
-def most_asked(limit: int, *, path_prefix: str | None = None, lang: str = "") -> list[Question]:
-    """The most asked questions, counted per answer-cache key (the folded question, its
-    language, page and hints) so that every spelling of one question adds up and each
-    question is answered under its own key; on a new site, one question per article.
-
-    With ``path_prefix``, only the questions asked on the pages it covers (in ``lang``,
-    when given), and none on a page nobody asked about: an edited article's pages."""
-    asked = HelpQuery.objects.all()
-    if path_prefix is not None:
-        asked = asked.filter(pages_under(path_prefix), **({"lang": lang} if lang else {}))
-    rows = (
-        asked.values("question", "lang", "path", "hints")
-        .annotate(times=Count("id"))
-        .order_by("-times", "question")[: limit * CANDIDATES_PER_QUESTION]
-    )
-    groups: dict[tuple[str, str, str, str], list[tuple[int, str]]] = {}
-    for row in rows:
-        same_key = (fold_question(clean(row["question"])), row["lang"], row["path"], row["hints"])
-        groups.setdefault(same_key, []).append((row["times"], row["question"]))
-    ranked = sorted(groups.items(), key=lambda item: (-sum(times for times, _ in item[1]), item[0]))
-    # Every spelling in a group has the same key, so any of them asks the same question;
-    # the group's most asked one is sent, as users wrote it.
-    questions = [
-        Question(spellings[0][1], lang, path, hints)
-        for (_, lang, path, hints), spellings in ranked[:limit]
-    ]
-    if questions or path_prefix is not None:
-        return questions
-    articles = HelpArticle.objects.order_by("language", "title")[:limit]
-    return [
-        Question(article.title, normalise_language(article.language), article.path_prefix)
-        for article in articles
-    ]
-
-
-def pages_under(path_prefix: str) -> Q:
-    """The pages an article's path prefix covers, as the search reads it: ``/clients/``
-    covers ``/clients/``, ``/clients`` and ``/clients/12/``; ``/`` only ``/``; an empty
-    prefix none."""
-    prefix = path_prefix.rstrip("/")
-    if prefix:
-        return Q(path=prefix) | Q(path__startswith=prefix + "/")
-    return Q(path="/") if path_prefix == "/" else Q(pk__in=[])
+def pull_model(model: str) -> Iterator[dict[str, Any]]:
+    yield from get_client().pull(model=model)
 
 
 def pre_answer(

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from help.conf import ollama_models
 from help.shared_state.safe_cache import safe_cache
 
 # Upper bounds of the latency buckets, in milliseconds (the last one is +Inf).
@@ -30,28 +32,64 @@ def bucket_index(total_ms: float) -> int:
     return len(BUCKETS_MS)
 
 
-def _fields(source: str, total_ms: float, error_kind: str, match: str) -> list[str]:
+def _fields(source: str, total_ms: float, error_kind: str, match: str, model: str) -> list[str]:
     fields = [f"req:{source}", f"lat:{source}:{bucket_index(total_ms)}"]
     if error_kind:
         fields.append(f"err:{error_kind}")
     if match:
         fields.append(f"hit:{match}")
+    if source == "model" and model:
+        fields.append(f"mod:{model}")
     return fields
 
 
+@dataclass(frozen=True)
+class Answered:
+    """One answer as the metrics count it; ``model`` is the model of the chain that wrote a
+    "model" answer, ``at`` when it was given (a Unix time)."""
+
+    source: str
+    total_ms: float
+    error_kind: str = ""
+    match: str = ""
+    model: str = ""
+    at: float = field(default_factory=time.time)
+
+
+def record_answers(answers: Iterable[Answered]) -> None:
+    """Count answers, in one round trip however many there are (the question log's
+    writer counts a whole batch at once, off the answers' path)."""
+    increments: Counter[tuple[str, float | None]] = Counter()
+    for answer in answers:
+        fields = _fields(
+            answer.source, answer.total_ms, answer.error_kind, answer.match, answer.model
+        )
+        for name in fields:
+            increments[(f"{PREFIX}:total:{name}", None)] += 1
+        increments[(f"{PREFIX}:total:sum_ms:{answer.source}", None)] += max(
+            round(answer.total_ms), 0
+        )
+        for series, (width, keep) in SERIES.items():
+            start = int(answer.at // width) * width
+            for name in fields:
+                increments[(f"{PREFIX}:{series}:{start}:{name}", keep)] += 1
+    if increments:
+        safe_cache.incr_many(
+            [(key, amount, timeout) for (key, timeout), amount in increments.items()]
+        )
+
+
 def record_answer(
-    source: str, total_ms: float, error_kind: str, match: str = "", now: float | None = None
+    source: str,
+    total_ms: float,
+    error_kind: str,
+    match: str = "",
+    model: str = "",
+    now: float | None = None,
 ) -> None:
-    now = time.time() if now is None else now
-    fields = _fields(source, total_ms, error_kind, match)
-    increments: list[tuple[str, int, float | None]] = [
-        (f"{PREFIX}:total:{name}", 1, None) for name in fields
-    ]
-    increments.append((f"{PREFIX}:total:sum_ms:{source}", max(round(total_ms), 0), None))
-    for series, (width, keep) in SERIES.items():
-        start = int(now // width) * width
-        increments += [(f"{PREFIX}:{series}:{start}:{name}", 1, keep) for name in fields]
-    safe_cache.incr_many(increments)
+    record_answers(
+        [Answered(source, total_ms, error_kind, match, model, time.time() if now is None else now)]
+    )
 
 
 @dataclass
@@ -61,6 +99,7 @@ class Window:
     requests: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
     hits: Counter[str] = field(default_factory=Counter)  # cache answers by level
+    models: Counter[str] = field(default_factory=Counter)  # model answers by model
     latency: dict[str, list[int]] = field(default_factory=dict)
 
     @property
@@ -94,6 +133,7 @@ class Window:
 
 def _keys_for(prefix: str) -> dict[str, str]:
     names = {f"req:{source}" for source in SOURCES} | {f"hit:{match}" for match in MATCHES}
+    names |= {f"mod:{model}" for model in ollama_models()}
     names |= {f"lat:{s}:{i}" for s in SOURCES for i in range(len(BUCKETS_MS) + 1)}
     return {f"{prefix}:{name}": name for name in names}
 
@@ -111,6 +151,7 @@ def read_window(seconds: int, now: float | None = None) -> tuple[Window, list[tu
         total.requests.update(window.requests)
         total.errors.update(window.errors)
         total.hits.update(window.hits)
+        total.models.update(window.models)
         for source, counts in window.latency.items():
             previous = total.latency.get(source, [0] * len(counts))
             total.latency[source] = [a + b for a, b in zip(previous, counts, strict=True)]
@@ -131,6 +172,8 @@ def _read_bucket(prefix: str, error_kinds: tuple[str, ...] = ()) -> Window:
             window.errors[rest] += int(value)
         elif kind == "hit":
             window.hits[rest] += int(value)
+        elif kind == "mod":
+            window.models[rest] += int(value)
         else:
             source, _, index = rest.partition(":")
             counts = window.latency.setdefault(source, [0] * (len(BUCKETS_MS) + 1))
@@ -161,4 +204,5 @@ ERROR_KINDS = (
     "leader_lost",
     "client_gone",
     "internal",
+    "slow_start",
 )

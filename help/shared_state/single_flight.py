@@ -11,6 +11,7 @@ from help.conf import help_settings
 from help.shared_state.safe_cache import safe_cache
 
 FAILED_MARKER_TTL = 10
+RUNNING, GONE = "running", "gone"  # where a key's answer stands, besides there or failed
 
 
 def cached_answer(value: Any) -> dict[str, Any] | None:
@@ -54,19 +55,28 @@ class Flight:
         deadline passed (``kind`` is then the leader's error kind or ``"timeout"``).
         """
         while True:
-            # One round trip a poll: the answer, the leader's failure, the leader's lock.
-            found = safe_cache.get_many([self.key, self.failed_key, self.lock_key])
-            entry = cached_answer(found.get(self.key))
+            entry, kind = self.poll()
             if entry is not None:
                 return entry, ""
-            failed = found.get(self.failed_key)
-            if failed:
-                return None, str(failed)
+            if kind not in (RUNNING, GONE):
+                return None, kind  # the leader's failure
             # The leader is gone without an answer: take over rather than wait for nothing.
-            leader_gone = self.lock_key not in found and safe_cache.available
-            if leader_gone and self.acquire():
+            if kind == GONE and self.acquire():
                 return None, "leader_lost"
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return None, "timeout"
             time.sleep(min(interval, remaining))
+
+    def poll(self) -> tuple[dict[str, Any] | None, str]:
+        """Where the key's answer stands, in one round trip: ``(entry, "")`` when it is
+        there, else ``(None, kind)``: the leader's error kind when it failed, ``RUNNING``
+        while a leader holds the lock, ``GONE`` when nobody does."""
+        found = safe_cache.get_many([self.key, self.failed_key, self.lock_key])
+        entry = cached_answer(found.get(self.key))
+        if entry is not None:
+            return entry, ""
+        failed = found.get(self.failed_key)
+        if failed:
+            return None, str(failed)
+        return None, RUNNING if self.lock_key in found or not safe_cache.available else GONE

@@ -52,6 +52,26 @@ def widget_labels() -> dict[str, str]:
         "rateLimited": _("Too many questions in a row: try again in %(seconds)s s."),
         "tooLong": _("Your question is too long."),
         "error": _("The question could not be sent."),
+        "newChat": _("New conversation"),
+        "expand": _("Expand"),
+        "shrink": _("Reduce"),
+        # %(keys)s is filled in with HELP["WIDGET_SHORTCUT"].
+        "shortcut": _("Shortcut: %(keys)s"),
+        "starters": _("Suggested questions"),
+        "followUp": _("Follows on from your previous question"),
+        "upgraded": _("Improved answer"),
+        "why": _("Why?"),
+        "wrong": _("Wrong answer"),
+        "incomplete": _("Incomplete"),
+        "outdated": _("Out of date"),
+        "other": _("Other"),
+        "support": _("Contact support"),
+        "ticketIntro": _("Your message goes to the support team with this conversation."),
+        "email": _("Your e-mail address"),
+        "message": _("Your message"),
+        "ticketSent": _("Your message has been sent. The support team will answer by e-mail."),
+        "ticketError": _("Your message could not be sent. Try again later."),
+        "back": _("Back"),
     }
 
 
@@ -90,6 +110,9 @@ def help_widget(context: template.Context) -> SafeString:
         "cache_ttl": help_settings.CACHE_TTL,
         "articles_version": articles_version(),
         "scope": cache_scope(request),
+        # Visitors give an e-mail address with a ticket; users have their account's.
+        "visitor": not getattr(getattr(request, "user", None), "is_authenticated", False),
+        "support_url": help_settings.SUPPORT_URL,
         "csrf_cookie": settings.CSRF_COOKIE_NAME,
         "nonce": getattr(request, "csp_nonce", None),
         # JSON in one attribute, escaped by the template's autoescaping like any value.

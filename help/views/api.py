@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hmac
 import json
+import math
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 
 from help.answering import question_log
+from help.answering.follow_ups import MAX_ANSWER_CHARS, MAX_TURNS, Turn
 from help.answering.pipeline import Question, Run
 from help.conf import help_settings
 from help.models import HelpFeedback, HelpQuery
@@ -19,6 +21,9 @@ from help.ops.prometheus import CONTENT_TYPE, exposition
 from help.search.index import search, snippet
 from help.search.languages import normalise_language, question_language
 from help.search.version import articles_version
+from help.shared_state.open_streams import open_stream
+from help.shared_state.rate_limits import asker
+from help.views.answers import answer_owner
 from help.views.decorators import ApiError, api_view, json_body, server_timing
 
 MAX_PATH_CHARS = 500
@@ -50,7 +55,32 @@ def parse_question(request: HttpRequest) -> Question:
         path=path.split("?")[0].split("#")[0],
         hints=hints,
         user_id=user.pk if user is not None and user.is_authenticated else None,
+        context=_context(data, limit),
     )
+
+
+def _context(data: dict[str, Any], limit: int) -> tuple[Turn, ...]:
+    """The last turns of the thread (``"context"``, oldest first): at most ``MAX_TURNS``,
+    each question at most ``limit`` characters, each answer cut to its start."""
+    turns = data.get("context")
+    if turns is None:
+        return ()
+    if not isinstance(turns, list) or len(turns) > MAX_TURNS:
+        message = f"'context' must be a list of at most {MAX_TURNS} turns."
+        raise ApiError(400, "invalid_field", message)
+    parsed = []
+    for turn in turns:
+        question = turn.get("question") if isinstance(turn, dict) else None
+        answer = turn.get("answer") if isinstance(turn, dict) else None
+        if not isinstance(question, str) or not isinstance(answer, str):
+            message = "Each turn of 'context' must have a string 'question' and 'answer'."
+            raise ApiError(400, "invalid_field", message)
+        question = _plain(question, "context").strip()
+        if len(question) > limit:
+            message = f"A question of 'context' has at most {limit} characters."
+            raise ApiError(400, "invalid_field", message)
+        parsed.append(Turn(question, _plain(answer, "context")[:MAX_ANSWER_CHARS]))
+    return tuple(parsed)
 
 
 def _optional_string(data: dict[str, Any], name: str, limit: int) -> str:
@@ -76,7 +106,7 @@ def _plain(value: str, name: str) -> str:
 
 @api_view(("POST",))
 def ask(request: HttpRequest) -> HttpResponse:
-    run = Run.start(parse_question(request), stream=False)
+    run = Run.start(parse_question(request), stream=False, owner=answer_owner(request))
     result = run.result()
     response = JsonResponse(result)
     response["Server-Timing"] = server_timing(result["timings"])
@@ -86,8 +116,25 @@ def ask(request: HttpRequest) -> HttpResponse:
 
 @api_view(("POST",))
 def ask_stream(request: HttpRequest) -> StreamingHttpResponse:
-    run = Run.start(parse_question(request), stream=True)
-    response = StreamingHttpResponse(_ndjson(run.events()), content_type="application/x-ndjson")
+    question = parse_question(request)
+    slot = open_stream(asker(request))
+    if slot is None:
+        wait = max(1, math.ceil(float(help_settings.DEADLINE)))  # a stream's usual length
+        raise ApiError(
+            429,
+            "too_many_streams",
+            f"At most {help_settings.MAX_STREAMS_PER_CLIENT} answers at once: "
+            f"try again in {wait} s.",
+            {"Retry-After": str(wait)},
+        )
+    try:
+        run = Run.start(question, stream=True, owner=answer_owner(request))
+    except BaseException:
+        slot.release()
+        raise
+    response = StreamingHttpResponse(
+        _ndjson(run.events(), slot.release), content_type="application/x-ndjson"
+    )
     # Only the stages done before the first byte are known when headers leave.
     response["Server-Timing"] = server_timing(run.timings)
     response["Cache-Control"] = "no-store"
@@ -95,9 +142,14 @@ def ask_stream(request: HttpRequest) -> StreamingHttpResponse:
     return response
 
 
-def _ndjson(events: Iterator[dict[str, Any]]) -> Iterator[bytes]:
-    for event in events:
-        yield (json.dumps(event, ensure_ascii=False) + "\n").encode()
+def _ndjson(events: Iterator[dict[str, Any]], on_end: Callable[[], None]) -> Iterator[bytes]:
+    """The events as NDJSON lines; ``on_end`` runs once the stream ends, and also when the
+    server closes it early because its client went away."""
+    try:
+        for event in events:
+            yield (json.dumps(event, ensure_ascii=False) + "\n").encode()
+    finally:
+        on_end()
 
 
 @api_view(("GET",), rate="SUGGEST_RATE_LIMIT")
@@ -127,6 +179,13 @@ def feedback(request: HttpRequest) -> HttpResponse:
     if not isinstance(helpful, bool):
         raise ApiError(400, "invalid_field", "'helpful' must be true or false.")
     comment = _optional_string(data, "comment", MAX_COMMENT_CHARS)
+    reason = data.get("reason")
+    if reason is not None and (helpful or reason not in HelpFeedback.Reason.values):
+        raise ApiError(
+            400,
+            "invalid_field",
+            "'reason' is only for an unhelpful answer: wrong, incomplete, outdated or other.",
+        )
     try:
         query_id = uuid.UUID(str(data.get("id")))
     except ValueError as exc:
@@ -136,7 +195,9 @@ def feedback(request: HttpRequest) -> HttpResponse:
         query = question_log.wait_for(query_id, timeout=1.0)
     if query is None:
         raise ApiError(404, "not_found", "No answer has this id.")
-    HelpFeedback.objects.create(query=query, helpful=helpful, comment=comment.strip())
+    HelpFeedback.objects.create(
+        query=query, helpful=helpful, reason=reason or "", comment=comment.strip()
+    )
     return HttpResponse(status=204)
 
 

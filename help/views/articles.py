@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 
@@ -10,6 +10,7 @@ from help.conf import help_settings
 from help.models import HelpArticle
 from help.search.index import search
 from help.search.languages import normalise_language, question_language
+from help.views.decorators import ApiError, api_view
 from help.views.markdown import render_markdown
 
 SEARCH_RESULTS = 10
@@ -43,6 +44,25 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No such help article.")
     context = {"article": article, "body": render_markdown(article.body), "lang": article.language}
     return render(request, "help/article_detail.html", context)
+
+
+@api_view(("GET",), for_askers=False, rate="SUGGEST_RATE_LIMIT")
+def article_panel(request: HttpRequest, slug: str) -> HttpResponse:
+    """One article for the widget's panel: the same sanitised body as its page, in JSON
+    (public like the page, so no permission check; rate limited like suggestions)."""
+    article = article_in_language(slug, reader_language(request))
+    if article is None:
+        raise ApiError(404, "not_found", "No such help article.")
+    response = JsonResponse(
+        {
+            "title": article.title,
+            "url": article.get_absolute_url(),
+            "lang": article.language,
+            "html": str(render_markdown(article.body)),
+        }
+    )
+    response["Cache-Control"] = "private, max-age=60"
+    return response
 
 
 def article_in_language(slug: str, language: str) -> HelpArticle | None:

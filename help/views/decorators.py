@@ -9,7 +9,13 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+    UnreadablePostError,
+)
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.module_loading import import_string
 from django.views.decorators.csrf import csrf_exempt
@@ -115,6 +121,8 @@ def json_body(request: HttpRequest) -> dict[str, Any]:
         raw = request.body
     except RequestDataTooBig as exc:
         raise ApiError(413, "payload_too_large", "The body is too large.") from exc
+    except UnreadablePostError as exc:  # the client stopped sending before the end
+        raise ApiError(400, "incomplete_body", "The body did not arrive whole.") from exc
     if len(raw) > limit:
         raise ApiError(413, "payload_too_large", f"The body must not exceed {limit} bytes.")
     try:

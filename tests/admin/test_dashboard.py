@@ -14,11 +14,11 @@ from django.utils import timezone
 from help.admin.chart import build_chart, nice_ceiling
 from help.answering.answer_cache import get_answer
 from help.answering.pipeline import Question, Run
-from help.models import HelpArticle, HelpFeedback, HelpQuery
+from help.models import HelpArticle, HelpFeedback, HelpQuery, HelpTicket
 from help.ollama.client import get_client
 from help.search.index import search
 from help.search.version import articles_version
-from help.shared_state import metrics
+from help.shared_state import breaker, metrics
 from tests.helpers import make_articles
 
 pytestmark = pytest.mark.django_db
@@ -162,6 +162,27 @@ def test_dashboard_shows_ollamas_loaded_models_and_their_expiry(admin_client, ol
     assert re.search(r"<td><code>phi3:mini</code></td>.*?\(in \d+", section, re.S)
 
 
+def test_dashboard_shows_each_model_of_the_chain_with_its_share_and_latency(
+    admin_client, ollama, settings
+):
+    settings.HELP = {
+        **settings.HELP,
+        "OLLAMA_MODELS": ["phi3:mini", "qwen2.5:0.5b"],
+        "BREAKER_FAILURES": 1,
+    }
+    for model, total_ms in (("phi3:mini", 900.0), ("qwen2.5:0.5b", 300.0), ("qwen2.5:0.5b", 500.0)):
+        HelpQuery.objects.create(question="q", source="model", model=model, total_ms=total_ms)
+    breaker.record_failure("phi3:mini")
+    html = admin_client.get(URL).content.decode()
+    table = html[html.index('id="help-chain"') :]
+    table = table[: table.index("</table>")]
+    rows = [re.sub(r"<[^>]+>|\s+", " ", row).split() for row in table.split("<tr>")[2:]]
+    assert rows[0][:2] == ["phi3:mini", "installed,"]
+    assert "open" in rows[0] and "33 %" in " ".join(rows[0]) and "900 ms" in " ".join(rows[0])
+    assert rows[1][:3] == ["qwen2.5:0.5b", "not", "on"]
+    assert "67 %" in " ".join(rows[1]) and "300 ms" in " ".join(rows[1])
+
+
 def test_chart_draws_requests_and_p95_without_localised_numbers(admin_client, settings):
     settings.LANGUAGE_CODE = "fr"  # French writes 12,5: never inside SVG attributes
     now = time.time()
@@ -270,7 +291,7 @@ def test_warm_model_loads_it_in_ollama(admin_client, ollama):
 
 def test_warm_model_with_ollama_down_is_an_error_message(admin_client):
     assert act(admin_client, "warm_model") == [
-        (messages.ERROR, "Could not load the model: Ollama is unreachable.")
+        (messages.ERROR, "Could not load phi3:mini: Ollama is unreachable.")
     ]
 
 
@@ -498,3 +519,39 @@ def test_learning_works_with_redis_stopped_and_ollama_down(admin_client, redis_c
         (messages.SUCCESS, "Added «Comment créer un nouveau client ?» to «Créer un client».")
     ]
     assert article("creer-un-client").questions == "Comment créer un nouveau client ?"
+
+
+def test_tickets_are_counted_per_article_their_answers_cited(admin_client):
+    make_articles()
+    both = query(
+        "Comment faire un devis pour un client ?", cited_slugs=" faire-un-devis creer-un-client "
+    )
+    one = query("Comment faire un devis ?", cited_slugs=" faire-un-devis ")
+    gone = query("Comment archiver ?", cited_slugs=" article-supprime ")
+    for linked in (both, one, one, gone, None):
+        HelpTicket.objects.create(message="Pas assez", email="a@example.com", query=linked)
+    old = HelpTicket.objects.create(message="Ancien", query=one, status="closed")
+    HelpTicket.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=2))
+    html = section(admin_client.get(URL).content.decode(), "tickets")
+    assert figure(html, "tickets-opened") == "5"
+    assert figure(html, "tickets-waiting") == "5"
+    rows = re.findall(
+        r'id="help-ticket-article-\d+">(?:<a [^>]*>)?([^<]*)(?:</a>)?</td>.*?'
+        r'id="help-ticket-count-\d+">(\d+)<',
+        html,
+        re.S,
+    )
+    # Most tickets first, then by slug; an article since deleted is named by its slug.
+    assert rows == [("Faire un devis", "3"), ("article-supprime", "1"), ("Créer un client", "1")]
+    week = section(admin_client.get(URL, {"window": "7d"}).content.decode(), "tickets")
+    assert figure(week, "tickets-opened") == "6"
+    assert "?status__exact=new" in week
+
+
+def test_unhelpful_answers_show_the_reason_given(admin_client):
+    stale = query("Où sont mes factures ?", answer="Dans le menu Stock.")
+    HelpFeedback.objects.create(query=stale, helpful=False, reason="outdated", comment="Ancien")
+    HelpFeedback.objects.create(query=query("Et mes devis ?"), helpful=False, reason="wrong")
+    unhelpful = section(admin_client.get(URL).content.decode(), "unhelpful")
+    assert "<td>out of date: Ancien</td>" in unhelpful
+    assert "<td>wrong</td>" in unhelpful

@@ -193,3 +193,13 @@ def test_feedback_is_read_only(admin_client):
     html = admin_client.get(f"{FEEDBACK}{feedback.pk}/change/").content.decode()
     assert "Une réponse." in html
     assert 'name="_save"' not in html
+
+
+def test_feedback_lists_why_an_answer_was_not_helpful_and_filters_on_it(admin_client):
+    wrong = query("Où sont mes factures ?", answer="Dans le menu Stock.")
+    dated = query("Comment exporter ?", answer="Menu Export.")
+    HelpFeedback.objects.create(query=wrong, helpful=False, reason="wrong")
+    HelpFeedback.objects.create(query=dated, helpful=False, reason="outdated")
+    html = admin_client.get(FEEDBACK, {"reason__exact": "outdated"}).content.decode()
+    assert "Comment exporter ?" in html
+    assert "Où sont mes factures ?" not in html

@@ -2,12 +2,19 @@ from __future__ import annotations
 
 import pytest
 
-from help.answering.answer_cache import answer_key, clear_answers, get_answer, store_answer
+from help.answering.answer_cache import (
+    answer_key,
+    clear_answers,
+    get_answer,
+    get_answers,
+    store_answer,
+)
 from help.shared_state.safe_cache import safe_cache
 
 BASE = {
     "question": "Comment créer un client ?",
     "lang": "fr",
+    "scope": "page",
     "path": "/clients/",
     "hints": "Clients",
     "model": "phi3:mini",
@@ -38,6 +45,8 @@ def test_case_accents_punctuation_and_spacing_share_a_key(variant):
         {"prompt_digest": "2"},
         {"articles_version": "def"},
         {"question": "Comment modifier un client ?"},
+        {"scope": "site"},
+        {"context_digest": "a1"},
     ],
 )
 def test_language_page_hints_model_prompt_and_articles_each_separate_keys(change):
@@ -84,3 +93,31 @@ def test_clear_answers_removes_answers_only():
     assert clear_answers() == 1
     assert get_answer(key()) is None
     assert safe_cache.get("help:other") == 1
+
+
+def test_a_site_answer_has_one_key_for_every_page():
+    site = key(scope="site")
+    assert key(scope="site", path="/devis/", hints="Devis") == site
+    assert key(scope="site", path="", hints="") == site
+    assert site != key(path="", hints="")  # a page answer asked from no page
+
+
+def test_a_follow_up_key_follows_its_context_and_scope():
+    follow_up = key(context_digest="a1")
+    assert key(context_digest="a1") == follow_up
+    assert key(context_digest="a2") != follow_up
+    assert key(scope="site", context_digest="a1") not in {follow_up, key(scope="site")}
+
+
+def test_several_answers_are_read_at_once():
+    store_answer(key(), {"answer": "Page"})
+    store_answer(key(scope="site"), {"answer": ""})  # never served
+    found = get_answers([key(), key(scope="site"), key(lang="en")])
+    assert found == {key(): {"answer": "Page"}}
+    assert get_answers([]) == {}
+
+
+def test_zero_cache_ttl_reads_nothing(settings):
+    store_answer(key(), {"answer": "Page"})
+    settings.HELP = {**settings.HELP, "CACHE_TTL": 0}
+    assert get_answers([key()]) == {}

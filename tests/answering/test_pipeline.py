@@ -71,9 +71,10 @@ def test_normalised_variant_shares_the_cached_answer(ollama):
     ],
 )
 def test_another_language_page_or_hints_has_its_own_entry(ollama, other, served):
-    # Keywords only: the page's language is the question's.
-    events_of("Créer client", path="/clients/")
-    done = events_of("Créer client", **{"path": "/clients/", **other})[-1]
+    # Keywords only: the page's language is the question's. "ici": about the page (a
+    # question that is not has one answer for every page: test_pipeline_scope.py).
+    events_of("Créer client ici", path="/clients/")
+    done = events_of("Créer client ici", **{"path": "/clients/", **other})[-1]
     assert (done["source"], done["match"]) == served
 
 
@@ -300,11 +301,11 @@ def test_a_half_open_probe_that_finds_the_pool_full_lets_the_next_request_probe(
     # Its call stays in the pool, hung, after its fallback at the deadline.
     Run.start(Question(text="Une question qui occupe le pool"), stream=False).result()
     assert pool.in_flight == 1
-    safe_cache.set(breaker.OPEN_UNTIL_KEY, time.time() - 1, 60)  # half-open
+    safe_cache.set(breaker.key(None, breaker.OPEN_UNTIL), time.time() - 1, 60)  # half-open
     done = events_of("Comment créer un client ?")[-1]
     assert HelpQuery.objects.latest("created_at").error_kind == "busy"
     assert done["source"] == "fallback"
-    assert safe_cache.get(breaker.PROBE_KEY) is None
+    assert safe_cache.get(breaker.key(None, breaker.PROBE)) is None
     assert breaker.allow_request()  # the next request is the probe
     ollama.mode = "ok"  # release the hung handler
 

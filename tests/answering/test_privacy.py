@@ -122,7 +122,9 @@ def test_asked_question_logs_and_prompts_scrubbed_hints(client, ollama):
         "button: Appeler le 06 12 34 56 78\n"
         "label: IBAN FR76 3000 6000 0112 3456 7890 189"
     )
-    events = ask_stream(client, "Comment créer un client ?", path="/clients/1/", hints=hints)
+    # About this page: its hints are in the prompt (a "site" question's prompt has none).
+    question = "Comment créer un client depuis cette page ?"
+    events = ask_stream(client, question, path="/clients/1/", hints=hints)
     assert events[-1]["source"] == "model"
 
     stored = HelpQuery.objects.get().hints

@@ -118,7 +118,7 @@ def test_hints_leave_out_the_cells_of_data_tables(live_server, ollama, logged_in
     expect(page.locator("main table")).to_contain_text("Cave des Chartrons")
     page.evaluate(TABLE_EXTRAS)
 
-    widget.open().ask("Comment relancer un client ?")
+    widget.open().ask("Comment relancer un client depuis cette page ?")
     widget.wait_done()
 
     prompt = ollama.payloads[-1]["messages"][-1]["content"]

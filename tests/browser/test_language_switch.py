@@ -64,7 +64,7 @@ def test_keyboard_switch_to_english_and_back(live_server, context, widget: Widge
     expect(widget.launcher).to_have_accessible_name("Help")
     widget.open()
     expect(page.get_by_role("dialog", name="Help assistant")).to_be_visible()
-    expect(page.get_by_role("textbox", name="Your question")).to_be_visible()
+    expect(page.get_by_role("combobox", name="Your question")).to_be_visible()
     page.keyboard.press("Escape")
     expect(widget.panel).to_be_hidden()
 

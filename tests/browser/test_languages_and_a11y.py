@@ -26,7 +26,7 @@ def test_english_page_shows_the_english_ui_and_asks_in_english(live_server, olla
     expect(widget.launcher).to_have_text("Help")
     widget.open()
     expect(page.get_by_role("dialog", name="Help assistant")).to_be_visible()
-    expect(page.get_by_role("textbox", name="Your question")).to_be_visible()
+    expect(page.get_by_role("combobox", name="Your question")).to_be_visible()
     widget.ask("How do I create a client?")
     widget.wait_done()
     expect(widget.last.get_by_role("group", name="Helpful?")).to_be_visible()

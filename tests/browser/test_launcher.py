@@ -36,7 +36,7 @@ def test_shortcut_opens_the_labelled_dialog_and_escape_returns_focus(live_server
 
     page.keyboard.press("Alt+Shift+H")
     expect(page.get_by_role("dialog", name="Assistant d'aide")).to_be_visible()
-    expect(page.get_by_role("textbox", name="Votre question")).to_be_focused()
+    expect(page.get_by_role("combobox", name="Votre question")).to_be_focused()
 
     page.keyboard.press("Escape")
     expect(widget.panel).to_be_hidden()

@@ -42,7 +42,8 @@ def test_hints_carry_the_page_and_no_user_data(live_server, ollama, widget: Widg
     page.locator("#id_username").fill("jean.dupont-secret")
     page.locator("#id_password").fill("motdepasse-tres-secret")
 
-    widget.open().ask("Comment me connecter ?")
+    # About the page itself: its answer is the page's, and the model is given the hints.
+    widget.open().ask("Comment me connecter sur cette page ?")
     widget.wait_done()
 
     prompt = ollama.payloads[-1]["messages"][-1]["content"]

@@ -134,6 +134,9 @@ class StandinHandler(WireHandler):
         standin = self.standin
         payload = self._payload(raw)
         model = self._model_name(payload)
+        faults = standin.faults_for(model)
+        if faults is not standin.faults and not faults.wait_while_hung():
+            self.drop()
         self._check_model(model, failure=standin.faults.take_failure())
         try:
             keep_alive = parse_keep_alive(payload.get("keep_alive"))
@@ -146,7 +149,7 @@ class StandinHandler(WireHandler):
             return
         name = catalog.normalize(model)
         wait, cold = standin.loaded.acquire(
-            name, runner_key(payload), keep_alive, standin.load_seconds
+            name, runner_key(payload), keep_alive, standin.load_seconds / standin.speed(model)
         )
         if cold:
             with standin.counters.lock:
@@ -162,12 +165,14 @@ class StandinHandler(WireHandler):
 
     def _answer(self, kind: str, model: str, payload: dict[str, Any], load_wait: float) -> None:
         standin = self.standin
-        mode, extra = standin.faults.mode, standin.faults.seconds
+        faults = standin.faults_for(model)
+        mode, extra = faults.mode, faults.seconds
         started = time.perf_counter_ns()
         self._sleep(load_wait)
         loaded_at = time.perf_counter_ns()
         prompt_count = prompt_tokens(payload)
-        self._sleep(prompt_count * standin.prompt_seconds_per_token)
+        speed = standin.speed(model)
+        self._sleep(prompt_count * standin.prompt_seconds_per_token / speed)
         prompted_at = time.perf_counter_ns()
 
         answer = standin.answer(payload) if callable(standin.answer) else standin.answer
@@ -176,7 +181,7 @@ class StandinHandler(WireHandler):
         limit = (payload.get("options") or {}).get("num_predict")
         if isinstance(limit, int) and 0 <= limit < len(tokens):
             tokens, done_reason = tokens[:limit], "length"
-        per_token = 1 / standin.tokens_per_second if standin.tokens_per_second > 0 else 0.0
+        per_token = 1 / (standin.tokens_per_second * speed) if standin.tokens_per_second else 0.0
 
         def produce(index: int) -> str:
             first = index == 0 and mode == "slow_first_token"
@@ -257,7 +262,7 @@ class StandinHandler(WireHandler):
         return model
 
     def _check_model(self, model: str, failure: int | None) -> None:
-        status = failure or STATUS_MODES.get(self.standin.faults.mode)
+        status = failure or STATUS_MODES.get(self.standin.faults_for(model).mode)
         if status == 404 or not self.standin.has_model(model):
             self.fail(404, catalog.not_found(model))
         if status:

@@ -90,13 +90,18 @@ class OllamaStandin:
         prompt_seconds_per_token: float = 0.0,
         tokens_per_second: float = 0.0,
         port: int = 0,
+        speeds: dict[str, float] | None = None,
     ) -> None:
+        """``speeds``: how many times faster than the latency model a model is (a small
+        model of a fast-model chain), 1 for those not named."""
         self.answer = answer
         self.load_seconds = load_seconds
         self.prompt_seconds_per_token = prompt_seconds_per_token
         self.tokens_per_second = tokens_per_second  # 0: no delay between tokens
+        self.speeds = {normalize(name): speed for name, speed in (speeds or {}).items()}
         self.counters = Counters()
         self.faults = Faults()
+        self._model_faults: dict[str, Faults] = {}  # faults of one model, over `faults`
         self.loaded = LoadedModels()
         self._models: dict[str, float] = {normalize(name): time.time() for name in models}
         self._models_lock = threading.Lock()
@@ -113,6 +118,8 @@ class OllamaStandin:
             if not self._running:
                 self._running = True
                 self.faults.set_stopping(False)
+                for faults in list(self._model_faults.values()):
+                    faults.set_stopping(False)
                 if self.faults.mode != "down":
                     self._open()
         return self
@@ -121,6 +128,8 @@ class OllamaStandin:
         with self._lifecycle:
             self._running = False
             self.faults.set_stopping(True)
+            for faults in list(self._model_faults.values()):
+                faults.set_stopping(True)
             self._close()
 
     def __enter__(self) -> OllamaStandin:
@@ -185,6 +194,28 @@ class OllamaStandin:
                 self._close()  # like a dead process: in-flight connections die too
             else:
                 self._open()
+
+    def set_model_mode(self, model: str, mode: str, seconds: float | None = None) -> None:
+        """A fault of one model's chat and generate requests (any mode but "down", which is
+        the whole server's); "ok" gives the model back to the server's own mode."""
+        if mode == "down":
+            raise ValueError("a single model cannot be down: make it missing or hung")
+        name = normalize(model)
+        with self._models_lock:
+            faults = self._model_faults.get(name)
+            if mode == "ok":
+                self._model_faults.pop(name, None)
+            elif faults is None:
+                faults = self._model_faults[name] = Faults()
+        if faults is not None:
+            faults.set(mode, seconds)  # "ok" also wakes requests hung on it
+
+    def speed(self, model: str) -> float:
+        return self.speeds.get(normalize(model), 1.0)
+
+    def faults_for(self, model: str) -> Faults:
+        with self._models_lock:
+            return self._model_faults.get(normalize(model), self.faults)
 
     def fail_next(self, count: int = 1, status: int = 503) -> None:
         """The next `count` chat/generate requests answer `status`, then back to normal."""

@@ -9,6 +9,7 @@ from django.test import Client
 from help.ollama.client import get_client
 from help.ops import health as health_module
 from help.ops.health import health, probe_memo
+from help.shared_state import breaker
 
 pytestmark = pytest.mark.django_db
 
@@ -167,3 +168,26 @@ def wait_for(condition, timeout: float = 5.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.01)
+
+
+def test_the_report_shows_each_model_of_the_chain(ollama, settings):
+    settings.HELP = {**settings.HELP, "OLLAMA_MODELS": ["phi3:mini", "absent:1b"]}
+    breaker.record_failure("phi3:mini")
+    report = full_report()
+    assert report["models"] == [
+        {"name": "phi3:mini", "available": True, "loaded": False, "breaker": "closed"},
+        {"name": "absent:1b", "available": False, "loaded": False, "breaker": "closed"},
+    ]
+    # The first model is fine, but the one behind it is missing: the chain is not whole.
+    assert (report["model"], report["model_available"], report["status"]) == (
+        "phi3:mini",
+        True,
+        "degraded",
+    )
+    ollama.add_model("absent:1b")
+    probe_memo.forget()
+    assert full_report()["status"] == "ok"
+    settings.HELP = {**settings.HELP, "BREAKER_FAILURES": 1}
+    breaker.record_failure("absent:1b")
+    report = full_report()
+    assert (report["models"][1]["breaker"], report["status"]) == ("open", "degraded")

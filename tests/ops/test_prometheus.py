@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from help.shared_state import metrics
+from help.shared_state import breaker, metrics
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def test_staff_reads_the_prometheus_exposition(client, django_user_model):
     assert 'help_answer_seconds_bucket{source="model",le="1"} 0' in body
     assert 'help_answer_seconds_count{source="fallback"} 1' in body
     assert 'help_answer_seconds_sum{source="model"} 1.5' in body
-    assert 'help_breaker_state{state="closed"} 1' in body
+    assert 'help_breaker_state{model="phi3:mini",state="closed"} 1' in body
     assert "help_cache_up 1" in body
 
 
@@ -55,3 +55,20 @@ def test_an_unset_token_never_matches(settings):
 def test_non_staff_user_is_forbidden(client, django_user_model):
     client.force_login(django_user_model.objects.create_user("vigneron", password="x"))
     assert client.get("/help/metrics").status_code == 403
+
+
+def test_each_model_of_the_chain_has_its_answers_and_breaker(client, django_user_model, settings):
+    settings.HELP = {
+        **settings.HELP,
+        "OLLAMA_MODELS": ["phi3:mini", 'odd"name'],
+        "BREAKER_FAILURES": 1,
+    }
+    metrics.record_answer("model", 900.0, "", model='odd"name')
+    metrics.record_answer("cache", 2.0, "", "exact", model="phi3:mini")  # not written now
+    breaker.record_failure('odd"name')
+    client.force_login(django_user_model.objects.create_user("ops", password="x", is_staff=True))
+    body = client.get("/help/metrics").content.decode()
+    assert 'help_model_answers_total{model="phi3:mini"} 0' in body
+    assert 'help_model_answers_total{model="odd\\"name"} 1' in body
+    assert 'help_breaker_state{model="odd\\"name",state="open"} 1' in body
+    assert 'help_breaker_state{model="phi3:mini",state="closed"} 1' in body

@@ -81,3 +81,23 @@ def test_pre_answers_the_most_asked_questions(ollama):
         ]
         == "model"
     )
+
+
+def test_warms_each_model_of_the_chain(ollama, settings):
+    ollama.add_model("qwen2.5:0.5b")
+    settings.HELP = {**settings.HELP, "OLLAMA_MODELS": ["phi3:mini", "qwen2.5:0.5b"]}
+    output = warm()
+    assert "phi3:mini loaded in" in output
+    assert "qwen2.5:0.5b loaded in" in output
+    assert ollama.loads == 2
+    assert ollama.loaded.is_loaded("phi3:mini") and ollama.loaded.is_loaded("qwen2.5:0.5b")
+
+
+def test_a_missing_model_of_the_chain_fails_with_its_pull_command(ollama, settings):
+    settings.HELP = {**settings.HELP, "OLLAMA_MODELS": ["phi3:mini", "qwen2.5:0.5b"]}
+    with pytest.raises(CommandError, match=r"ollama pull qwen2\.5:0\.5b"):
+        warm()
+    assert ollama.loaded.is_loaded("phi3:mini")  # the first one was warmed all the same
+    output = warm("--pull")
+    assert "Pulling qwen2.5:0.5b" in output
+    assert "qwen2.5:0.5b loaded in" in output

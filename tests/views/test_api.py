@@ -12,7 +12,7 @@ from django.test import Client
 
 from help.models import HelpFeedback, HelpQuery
 from help.ops.health import probe_memo
-from tests.helpers import ask, make_articles
+from tests.helpers import ask, ask_stream, make_articles
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +97,10 @@ def test_ask_answers_with_the_contract_fields(client, ollama):
     make_articles()
     status, body = ask(client, "Comment créer un client ?", path="/clients/", lang="fr")
     assert status == 200
-    assert set(body) == {"id", "answer", "source", "degraded", "match", "sources", "timings"}
+    assert set(body) == {
+        "id", "answer", "source", "degraded", "match", "model", "pending", "scope", "follow_up",
+        "sources", "timings",
+    }  # fmt: skip
     assert body["match"] == ""  # the model's answer; a cached one says which level
     assert ask(client, "Comment créer un client ?", path="/clients/")[1]["match"] == "exact"
     assert body["sources"][0] == {
@@ -227,6 +230,7 @@ FULL_HEALTH = {
     "model_available": True,
     "model_loaded": False,
     "breaker": "closed",
+    "models": [{"name": "phi3:mini", "available": True, "loaded": False, "breaker": "closed"}],
     "error": "",
 }
 
@@ -283,3 +287,104 @@ def test_suggest_past_its_limit_is_429_with_retry_after(client, settings):
     limited = client.get("/help/suggest", {"q": "client"})
     assert_error(limited, 429, "rate_limited")
     assert 1 <= int(limited["Retry-After"]) <= 3600
+
+
+@pytest.mark.parametrize("reason", ["wrong", "incomplete", "outdated", "other"])
+def test_unhelpful_feedback_may_say_why(client, reason):
+    query = HelpQuery.objects.create(question="Bonjour", source="cache")
+    body = {"id": str(query.pk), "helpful": False, "reason": reason}
+    assert client.post("/help/feedback", body, content_type="application/json").status_code == 204
+    assert HelpFeedback.objects.get().reason == reason
+
+
+@pytest.mark.parametrize(
+    ("helpful", "reason"),
+    [(False, "faux"), (False, ""), (False, 3), (False, ["wrong"]), (True, "wrong")],
+)
+def test_a_reason_outside_the_list_or_on_a_helpful_answer_is_refused(client, helpful, reason):
+    query = HelpQuery.objects.create(question="Bonjour", source="cache")
+    body = {"id": str(query.pk), "helpful": helpful, "reason": reason}
+    response = client.post("/help/feedback", body, content_type="application/json")
+    assert_error(response, 400, "invalid_field")
+    assert not HelpFeedback.objects.exists()
+
+
+# -- follow-ups and scope (contract items 1 and 2) -------------------------------------------
+
+TURN = {"question": "Comment faire un devis ?", "answer": "Ouvrez Devis."}
+
+
+@pytest.mark.parametrize("url", ENDPOINTS)
+@pytest.mark.parametrize(
+    "context",
+    [
+        "Comment faire un devis ?",
+        {"question": "a", "answer": "b"},
+        [TURN, TURN, TURN],  # more than two turns
+        ["Comment faire un devis ?"],
+        [{"question": "Comment faire un devis ?"}],
+        [{"answer": "Ouvrez Devis."}],
+        [{"question": 42, "answer": "Ouvrez Devis."}],
+        [{"question": "Comment faire un devis ?", "answer": None}],
+        [{"question": "x" * 501, "answer": ""}],
+    ],
+)
+def test_a_malformed_context_is_refused(client, url, context):
+    body = json.dumps({"question": "Et ensuite ?", "context": context})
+    assert_error(post(client, url, body), 400, "invalid_field")
+
+
+@pytest.mark.parametrize("url", ENDPOINTS)
+def test_a_context_with_a_lone_surrogate_is_refused(client, url):
+    body = '{"question": "Et ensuite ?", "context": [{"question": "\\ud800", "answer": ""}]}'
+    assert_error(post(client, url, body), 400, "invalid_field")
+
+
+def test_the_context_is_parsed_into_turns_answers_cut_to_their_start(rf):
+    from help.views.api import parse_question
+
+    body = {
+        "question": "Et ensuite ?",
+        "context": [
+            {"question": "  Comment faire un devis ?\x00 ", "answer": "Ouvrez Devis. " * 50},
+            {"question": "", "answer": ""},
+        ],
+    }
+    request = rf.post("/help/ask", json.dumps(body), content_type="application/json")
+    first, second = parse_question(request).context
+    assert first.question == "Comment faire un devis ?"
+    assert first.answer == ("Ouvrez Devis. " * 50)[:200]
+    assert (second.question, second.answer) == ("", "")
+    request = rf.post("/help/ask", '{"question": "Bonjour"}', content_type="application/json")
+    assert parse_question(request).context == ()
+
+
+def test_the_endpoints_say_whether_the_context_was_used_and_the_answer_s_scope(client, ollama):
+    make_articles()
+    status, body = ask(client, "Comment créer un client ?", path="/clients/", context=[TURN])
+    assert status == 200
+    assert (body["follow_up"], body["scope"]) == (False, "site")
+    events = ask_stream(client, "Et ensuite ?", path="/devis/", context=[TURN])
+    assert (events[0]["follow_up"], events[0]["scope"]) == (True, events[-1]["scope"])
+    assert events[-1]["follow_up"] is True
+    assert "Q: Comment faire un devis ?" in ollama.payloads[-1]["messages"][-1]["content"]
+
+
+class _CutOffBody:
+    """A request body whose sender stopped halfway (a trickled, then dropped upload)."""
+
+    def read(self, *args: object) -> bytes:
+        raise OSError("the client went away")
+
+    readline = read
+
+
+def test_a_body_that_never_arrives_whole_is_a_400_not_a_500(client):
+    response = client.post(
+        "/help/ask",
+        content_type="application/json",
+        CONTENT_LENGTH="40",
+        **{"wsgi.input": _CutOffBody()},
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "incomplete_body"

@@ -80,3 +80,42 @@ def test_a_hostile_search_is_escaped(client):
     make_articles()
     html = client.get("/help/articles/", {"q": '"><script>alert(1)</script>'}).content.decode()
     assert "<script>alert(1)" not in html
+
+
+def test_the_panel_gives_an_article_in_the_asked_language(client):
+    make_articles()
+    response = client.get("/help/articles/creer-un-client/panel", {"lang": "fr"})
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private, max-age=60"
+    body = response.json()
+    assert set(body) == {"title", "url", "lang", "html"}
+    assert (body["title"], body["url"], body["lang"]) == (
+        "Créer un client", "/help/articles/creer-un-client/?lang=fr", "fr",
+    )  # fmt: skip
+    assert "<strong>Nouveau client</strong>" in body["html"]
+    english = client.get("/help/articles/creer-un-client/panel", {"lang": "en"}).json()
+    assert (english["title"], english["lang"]) == ("Create a client", "en")
+    assert english["url"] == "/help/articles/creer-un-client/?lang=en"
+    # Only in French: the French article, saying so by its language.
+    assert client.get("/help/articles/faire-un-devis/panel", {"lang": "en"}).json()["lang"] == "fr"
+
+
+def test_the_panel_html_is_sanitised(client):
+    HelpArticle.objects.create(
+        slug="piege",
+        language="fr",
+        title="<b>Piège</b>",
+        body='<script>alert("x")</script>\n\n[lien](javascript:alert(1)) <img src=x onerror=a()>',
+    )
+    body = client.get("/help/articles/piege/panel").json()
+    assert "<script" not in body["html"] and "<img" not in body["html"]
+    assert "javascript:" not in body["html"]
+    assert "&lt;script&gt;" in body["html"]
+    assert body["title"] == "<b>Piège</b>"  # JSON text: the widget sets it as text
+
+
+def test_an_unknown_article_in_the_panel_is_a_404_json_error(client):
+    response = client.get("/help/articles/inconnu/panel")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    assert client.post("/help/articles/inconnu/panel").status_code == 405

@@ -1,5 +1,6 @@
-"""``manage.py warm_ollama``: load the model as the hot path uses it, optionally pull it
-first and pre-answer the most asked questions. Run it at deploy and from cron."""
+"""``manage.py warm_ollama``: load each model of the chain as the hot path uses it,
+optionally pull it first, and pre-answer the most asked questions. Run it at deploy and
+from cron."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from help.conf import help_settings
+from help.conf import help_settings, ollama_models
 from help.ollama.errors import ModelMissing, OllamaError
 from help.ops.warmup import most_asked, pre_answer, pull_model, warm_model
 
@@ -21,11 +22,11 @@ def progress_bar(done: float, total: float, label: str = "") -> str:
 
 
 class Command(BaseCommand):
-    help = "Load the Ollama model with the hot path's options, and optionally pre-answer."
+    help = "Load each Ollama model of the chain with the hot path's options, and pre-answer."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--pull", action="store_true", help="Pull the model first when it is missing."
+            "--pull", action="store_true", help="Pull a model first when it is missing."
         )
         parser.add_argument(
             "--questions",
@@ -36,7 +37,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, pull: bool, questions: int, **options: Any) -> None:
-        model = help_settings.OLLAMA_MODEL
+        for model in ollama_models():
+            self._load(model, pull)
+        if questions > 0:
+            self._pre_answer(questions)
+
+    def _load(self, model: str, pull: bool) -> None:
         try:
             result = self._warm(model, pull)
         except ModelMissing as exc:
@@ -54,23 +60,21 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"{model} loaded in {result.seconds:.1f} s, kept until {expiry}.")
         )
-        if questions > 0:
-            self._pre_answer(questions)
 
     def _warm(self, model: str, pull: bool) -> Any:
         try:
-            return warm_model()
+            return warm_model(model)
         except ModelMissing:
             if not pull:
                 raise
         self.stdout.write(f"Pulling {model}…")
-        for progress in pull_model():
+        for progress in pull_model(model):
             total, completed = progress.get("total"), progress.get("completed")
             label = progress.get("status", "")
             line = progress_bar(completed or 0, total, label) if total else label
             self._progress(line)
         self._progress("", end=True)
-        return warm_model()
+        return warm_model(model)
 
     def _pre_answer(self, count: int) -> None:
         questions = most_asked(count)

@@ -1,7 +1,5 @@
-// The help widget: a launcher in a page corner that opens the assistant's panel.
-// Configured by this script's data-* attributes (templates/help/widget.html). It renders
-// in a shadow root, so the host page's styles and the widget's cannot touch each other.
-// Model, article and server text enters the page as text nodes, never through innerHTML.
+// The help widget, in a shadow root; server text enters as text nodes, never as HTML. The
+// panel is a non-modal dialog: Tab goes on to the page, Esc closes it from anywhere.
 (() => {
   "use strict";
 
@@ -9,40 +7,52 @@
   if (!script || window.__helpWidget) return;
   const config = script.dataset;
   const labels = JSON.parse(config.labels || "{}");
-  const t = (key) => labels[key] || key;
+  const t = (key, value) => (labels[key] || key).replace(/%\(\w+\)s/, value);
   const number = (value, fallback) => Number(value) || fallback;
 
-  const DEADLINE_MS = number(config.deadlineMs, 5000);
-  // By its deadline the server has sent tokens or its fallback: silence after that means
-  // a stuck network or server, and the user must not wait on.
-  const WAIT_LIMIT_MS = DEADLINE_MS * 1.2 + 1500;
-  // After a fallback the stream stays open for the model's late answer, at most this long.
-  const UPGRADE_LIMIT_MS = number(config.timeoutMs, 30000) + 2000;
+  const WAIT_LIMIT_MS = number(config.deadlineMs, 5000) * 1.2 + 1500; // then, silence is a fault
+  const TIMEOUT_MS = number(config.timeoutMs, 30000);
   const MAX_HINTS_CHARS = number(config.maxHintsChars, 400);
-  const MAX_HINTS = 40;
   const CACHE_TTL_MS = number(config.cacheTtl, 3600) * 1000;
-  const CACHE_SIZE = 50;
-  const CACHE_STORE = "help-widget:answers";
-  const REPEAT_MS = 300; // submissions closer than this are one (Enter pressed twice)
-  const SUGGEST_DELAY_MS = 300;
+  const REPEAT_MS = 300; // Enter pressed twice
   const ARTICLES_PATH = new URL(config.articlesUrl || "/help/articles/", location.href).pathname;
-
-  // ---- small helpers
+  const PHONE = matchMedia("(max-width: 30rem)");
+  const TURN = ["question", "text", "id", "sources", "verified", "followUp", "kind", "note", "rated"];
 
   function el(tag, attributes = {}, children = []) {
     const node = document.createElement(tag);
     for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-    node.append(...children); // strings become text nodes: never parsed as HTML
+    node.append(...children); // strings become text nodes
     return node;
   }
 
-  function button(text, className, attributes = {}) {
-    return el("button", { type: "button", class: className, ...attributes }, [text]);
+  function button(text, className, action, attributes) {
+    const node = el("button", { type: "button", class: className, ...attributes }, [text]);
+    if (action) node.addEventListener("click", action);
+    return node;
   }
 
-  // Mirror of help.search.text.fold_question on the server, so both caches agree on what
-  // "the same question" is: Latin accents, case and punctuation fold; other scripts, digits
-  // and meaningful signs stay. The replacements make up for Python's casefold.
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  // A focus inside `node` must not fall to <body>.
+  function swap(node, children, target) {
+    const had = node.contains(ui.root.activeElement);
+    node.replaceChildren(...children);
+    if (had) (target || node.querySelector("button, a") || ui.input).focus();
+  }
+
+  function stored(name, value) {
+    const key = `help-widget:${name}`;
+    try {
+      if (value === undefined) return JSON.parse(sessionStorage.getItem(key));
+      if (value === null) sessionStorage.removeItem(key);
+      else sessionStorage.setItem(key, JSON.stringify(value));
+    } catch {
+      // unavailable
+    }
+  }
+
+  // Mirror of the server's help.search.text.fold_question: both caches must agree.
   function fold(text) {
     return text
       .normalize("NFKC")
@@ -59,23 +69,21 @@
       .trim();
   }
 
-  // Only same-origin help articles may become links: a model can be talked into
-  // writing any URL, including javascript: ones.
-  function articleUrl(href) {
+  // A model can be talked into any URL.
+  function articleUrl(href, trusted) {
     try {
       const url = new URL(href, location.href);
-      if (url.origin === location.origin && url.pathname.startsWith(ARTICLES_PATH)) {
+      if (
+        trusted
+          ? /^(https?|mailto):$/.test(url.protocol)
+          : url.origin === location.origin && url.pathname.startsWith(ARTICLES_PATH)
+      ) {
         return url.href;
       }
     } catch {
       // not a URL: shown as text
     }
     return null;
-  }
-
-  function articleLink(href, children) {
-    // A new tab keeps whatever the user was typing in the page.
-    return el("a", { href, target: "_blank", rel: "noopener" }, children);
   }
 
   function csrfToken() {
@@ -85,16 +93,17 @@
   }
 
   function post(url, body, signal) {
-    return fetch(url, {
-      method: "POST",
-      signal,
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-      body: JSON.stringify(body),
-    });
+    const headers = { "Content-Type": "application/json", "X-CSRFToken": csrfToken() };
+    return fetch(url, { method: "POST", signal, headers, body: JSON.stringify(body) });
   }
 
-  // ---- safe Markdown subset: paragraphs, lists, **bold**, `code`, article links
+  async function getJson(path, params, signal) {
+    const url = new URL(path, location.href);
+    url.search = new URLSearchParams(params);
+    const response = await fetch(url, { signal });
+    if (!response.ok) throw response;
+    return response.json();
+  }
 
   const INLINE = /\*\*(.+?)\*\*|`([^`]+)`|\[([^\]]+)\]\(([^)\s]+)\)/g;
   const LIST_ITEM = /^(?:[-*•]|(\d+)[.)])\s+(.*)$/;
@@ -106,12 +115,10 @@
       const [whole, bold, code, label, href] = match;
       nodes.push(text.slice(last, match.index));
       last = match.index + whole.length;
+      const url = articleUrl(href);
       if (bold !== undefined) nodes.push(el("strong", {}, [bold]));
       else if (code !== undefined) nodes.push(el("code", {}, [code]));
-      else {
-        const url = articleUrl(href);
-        nodes.push(url ? articleLink(url, [label]) : label);
-      }
+      else nodes.push(url ? el("a", { href: url }, [label]) : label);
     }
     nodes.push(text.slice(last));
     return nodes;
@@ -119,7 +126,7 @@
 
   function markdown(text) {
     const fragment = document.createDocumentFragment();
-    let block = null; // the <p>, <ul> or <ol> lines are added to
+    let block = null;
     for (const raw of text.split("\n")) {
       const line = raw.trim();
       const item = LIST_ITEM.exec(line);
@@ -141,49 +148,83 @@
     return fragment;
   }
 
-  // ---- client cache: an LRU in sessionStorage, so it survives page changes. It belongs
-  // to one user's session (config.scope changes on login and logout).
+  // No Markdown; `numbered` keeps the steps' numbers.
+  function plain(node, numbered) {
+    return [...node.querySelectorAll("p, li")]
+      .map((block) => {
+        const list = block.parentNode;
+        const at = [...list.children].indexOf(block);
+        return (numbered && list.tagName === "OL" ? `${list.start + at}. ` : "") + block.textContent;
+      })
+      .join("\n");
+  }
+
+  const toPlain = (text) => plain(el("div", {}, [markdown(text)]));
+
+  // Known tags only, and no attribute but a checked href.
+  const TAGS = /^(P|BR|UL|OL|LI|STRONG|EM|CODE|PRE|BLOCKQUOTE|HR|TABLE|THEAD|TBODY|TR|TH|TD|A|H\d)$/;
+
+  function rebuild(parent) {
+    return [...parent.childNodes].flatMap((node) => {
+      if (node.nodeType === Node.TEXT_NODE) return [node.data];
+      const children = rebuild(node);
+      const tag = node.tagName;
+      const href = node.getAttribute("href");
+      const url = tag === "A" && (href ? articleUrl(href, true) : null);
+      if (!TAGS.test(tag) || url === null) return children;
+      return [el(url ? "a" : tag[0] === "H" ? "h4" : tag, url ? { href: url } : {}, children)];
+    });
+  }
+
+  // ---- sessionStorage, per user session (scope)
 
   const answers = {
     read() {
-      try {
-        const data = JSON.parse(sessionStorage.getItem(CACHE_STORE));
-        if (data?.version === config.articlesVersion && data.scope === config.scope) {
-          return data.entries;
-        }
-        // An article changed, or the user did: no stored answer may be shown.
-        if (data) sessionStorage.removeItem(CACHE_STORE);
-      } catch {
-        // storage disabled or corrupt: behave as empty
+      const data = stored("answers");
+      if (data?.version === config.articlesVersion && data.scope === config.scope) {
+        return data.entries;
       }
+      if (data) stored("answers", null); // an article changed, or the user did
       return [];
     },
     write(entries) {
-      const data = { version: config.articlesVersion, scope: config.scope, entries };
-      try {
-        sessionStorage.setItem(CACHE_STORE, JSON.stringify(data));
-      } catch {
-        // full or disabled: the cache is only a speed-up
-      }
+      stored("answers", { version: config.articlesVersion, scope: config.scope, entries });
     },
     get(key) {
       const now = Date.now();
       const entries = this.read().filter(([, entry]) => now - entry.at < CACHE_TTL_MS);
       const index = entries.findIndex(([k]) => k === key);
       const hit = index < 0 ? null : entries.splice(index, 1)[0];
-      if (hit) entries.push(hit); // most recently used goes last
+      if (hit) entries.push(hit);
       this.write(entries);
       return hit && hit[1];
     },
     put(key, value) {
       const entries = this.read().filter(([k]) => k !== key);
       entries.push([key, { ...value, at: Date.now() }]);
-      this.write(entries.slice(-CACHE_SIZE));
+      this.write(entries.slice(-50));
     },
   };
   answers.read(); // at once: another user's answers must not stay in the tab
 
-  // ---- page hints: what the page shows, never what the user typed
+  // Site-wide answers without the path; follow-ups with their context's digest.
+  function cacheKey(question, scope, context) {
+    const digest = [...JSON.stringify(context || "")].reduce(
+      (hash, char) => Math.imul(hash ^ char.codePointAt(0), 16777619),
+      0x811c9dc5,
+    );
+    const page = scope === "site" ? "" : location.pathname;
+    return [fold(question), config.lang, page, context ? digest >>> 0 : ""].join("\n");
+  }
+
+  let thread = stored("thread");
+  if (thread?.scope !== config.scope || !Array.isArray(thread.turns)) {
+    thread = { scope: config.scope, turns: [] };
+  }
+  const saveThread = () => stored("thread", thread);
+  saveThread(); // at once: another user's thread must not stay in the tab
+
+  // ---- page hints: never what the user typed
 
   const HINT_SOURCES = [
     ["h1", "h1"],
@@ -194,8 +235,7 @@
     ["nav", "nav a[href]"],
     ["label", "label, legend"],
   ];
-  // Text under these is user data (field values, editable text, a table's cells) or not
-  // text at all; in a table body only header cells (th) describe the page.
+  // User data, or not text.
   const PRIVATE = "input, select, textarea, option, [contenteditable], script, style, template, td";
   const isPrivate = (node) =>
     node.closest(PRIVATE) || (node.closest("tbody") && !node.closest("th"));
@@ -222,13 +262,13 @@
   function computeHints() {
     const lines = [];
     const seen = new Set();
-    let size = -1; // the first line has no "\n" before it
+    let size = -1;
     for (const [kind, selector] of HINT_SOURCES) {
       for (const node of document.querySelectorAll(selector)) {
         const text = visibleText(node);
         const line = `${kind}: ${text}`;
         if (!text || seen.has(line) || size + 1 + line.length > MAX_HINTS_CHARS) continue;
-        if (lines.length >= MAX_HINTS) break;
+        if (lines.length >= 40) break;
         seen.add(line);
         lines.push(line);
         size += 1 + line.length;
@@ -238,8 +278,6 @@
   }
 
   let hints = { path: null, text: "" };
-  // Computed on the input's first focus, ahead of the question, and again whenever the
-  // page's path has changed since (single-page navigation).
   function pageHints() {
     if (hints.path !== location.pathname) {
       hints = { path: location.pathname, text: computeHints() };
@@ -252,59 +290,79 @@
   const ui = {};
 
   function buildPanel(position) {
-    ui.close = button("×", "close", { "aria-label": t("close") });
-    ui.log = el("div", { class: "log" }, [el("p", { class: "intro" }, [t("intro")])]);
-    ui.status = el("div", { class: "sr-only", role: "status", "aria-live": "polite" });
-    ui.suggestions = el("div", { class: "suggestions", hidden: "" });
+    ui.close = button("×", "icon close", () => setOpen(false, true), { "aria-label": t("close") });
+    ui.grow = button("", "icon grow", () => grow(!thread.big));
+    ui.reset = button("+", "icon", reset, { "aria-label": t("newChat"), title: t("newChat") });
+    // said through ui.status
+    ui.log = el("div", { class: "log", role: "log", "aria-live": "off", tabindex: "0" });
+    ui.status = el("div", { class: "sr-only", role: "status" });
+    ui.list = el("div", { id: "help-list", role: "listbox", "aria-labelledby": "help-sugg" });
+    ui.suggestions = el("div", { class: "suggestions", hidden: "" }, [
+      el("p", { id: "help-sugg" }, [t("suggestions")]),
+      ui.list,
+    ]);
     ui.input = el("input", {
-      id: "help-q",
-      type: "text",
-      autocomplete: "off",
-      maxlength: config.maxQuestionChars || "500",
-      placeholder: t("placeholder"),
+      ...{ id: "help-q", type: "text", role: "combobox", autocomplete: "off" },
+      ...{ "aria-autocomplete": "list", "aria-expanded": false, "aria-controls": "help-list" },
+      ...{ maxlength: config.maxQuestionChars || 500, placeholder: t("placeholder") },
     });
     ui.send = el("button", { type: "submit", class: "send" }, [t("send")]);
-    ui.stop = button(t("stop"), "stop", { hidden: "" });
-    ui.form = el("form", { class: "ask" }, [
-      el("label", { for: "help-q", class: "sr-only" }, [t("question")]),
-      ui.input,
-      ui.send,
-      ui.stop,
-    ]);
+    ui.stop = button(t("stop"), "stop", () => current && stopRun(current, "stop"), { hidden: "" });
+    const label = el("label", { for: "help-q", class: "sr-only" }, [t("question")]);
+    ui.form = el("form", { class: "ask" }, [label, ui.input, ui.send, ui.stop]);
+    ui.back = button(t("back"), "chip back", closeView);
+    ui.view = el("div", { class: "view", hidden: "" });
+    const head = [el("h2", { id: "help-title" }, [t("title")]), ui.reset, ui.grow, ui.close];
     ui.panel = el(
       "section",
-      {
-        class: `panel ${position}`,
-        role: "dialog",
-        "aria-labelledby": "help-title",
-        "data-part": "panel",
-        hidden: "",
-      },
-      [
-        el("div", { class: "head" }, [el("h2", { id: "help-title" }, [t("title")]), ui.close]),
-        ui.log,
-        ui.suggestions,
-        ui.form,
-        ui.status,
-      ],
+      { class: `panel ${position}`, role: "dialog", "aria-labelledby": "help-title", hidden: "" },
+      [el("div", { class: "head" }, head), ui.log, ui.view, ui.suggestions, ui.form, ui.status],
     );
+    ui.panel.dataset.part = "panel";
   }
 
-  function open() {
-    ui.panel.hidden = false;
-    ui.launcher.setAttribute("aria-expanded", "true");
-    ui.input.disabled ? ui.close.focus() : ui.input.focus();
+  const say = (text) => (ui.status.textContent = text);
+
+  function setOpen(open, focus) {
+    ui.panel.hidden = !open;
+    ui.launcher.setAttribute("aria-expanded", open);
+    thread.open = open;
+    saveThread();
+    lock();
+    if (open) fillStarters();
+    if (open) showLatest();
+    const first = ui.view.hidden ? (ui.input.disabled ? ui.close : ui.input) : ui.back;
+    if (focus) (open ? first : ui.launcher).focus();
   }
 
-  function shut() {
-    ui.panel.hidden = true;
-    ui.launcher.setAttribute("aria-expanded", "false");
-    ui.launcher.focus();
+  const toggle = () => setOpen(ui.panel.hidden, true);
+
+  function grow(big) {
+    thread.big = big;
+    saveThread();
+    ui.panel.classList.toggle("big", big);
+    ui.grow.title = t(big ? "shrink" : "expand");
+    ui.grow.setAttribute("aria-label", ui.grow.title);
   }
 
-  const toggle = () => (ui.panel.hidden ? open() : shut());
+  // The phone's sheet covers the page: no scroll behind it, and Tab stays in it (inert).
+  let locked = null; // the page's overflow and the nodes made inert
+  function lock() {
+    const style = document.documentElement.style;
+    const on = !ui.panel.hidden && PHONE.matches;
+    if (on && !locked) {
+      const nodes = [...document.body.children].filter((node) => !node.inert && node !== ui.host);
+      locked = [style.overflow, nodes];
+      style.overflow = "hidden";
+      for (const node of nodes) node.inert = true;
+    } else if (!on && locked) {
+      style.overflow = locked[0];
+      for (const node of locked[1]) node.inert = false;
+      locked = null;
+    }
+  }
 
-  // "Alt+Shift+H": compares event.code too, because on macOS Option+Shift+H types "Ó".
+  // event.code too: on macOS Option+Shift+H types "Ó".
   function matchesShortcut(event, shortcut) {
     const parts = shortcut.toLowerCase().split("+");
     const key = parts.pop();
@@ -317,173 +375,304 @@
     );
   }
 
-  function scrollToEnd() {
-    ui.log.scrollTop = ui.log.scrollHeight;
+  const scrollTo = (node) => node && (ui.log.scrollTop = node.offsetTop - 8);
+  const showLatest = () => scrollTo(ui.log.querySelector(".exchange:last-child"));
+
+  // What the user reads stays put.
+  function steady(change) {
+    const log = ui.log;
+    const anchor = [...log.children].find((node) => node.offsetTop + node.offsetHeight > log.scrollTop);
+    const top = anchor?.offsetTop;
+    change();
+    if (anchor) log.scrollTop += anchor.offsetTop - top;
   }
 
-  // ---- one question and its answer
+  let starters = null;
+
+  function showIntro() {
+    ui.intro = el("div", { class: "intro" }, [el("p", {}, [t("intro")])]);
+    if (config.shortcut) ui.intro.append(el("p", { class: "hint" }, [t("shortcut", config.shortcut)]));
+    ui.log.replaceChildren(ui.intro);
+    ui.reset.hidden = true;
+    if (!ui.panel.hidden) fillStarters();
+  }
+
+  async function fillStarters() {
+    const intro = ui.intro;
+    if (!config.startersUrl || !intro?.isConnected || intro.filled) return;
+    intro.filled = true;
+    const params = { path: location.pathname, lang: config.lang };
+    starters ||= getJson(config.startersUrl, params).then((data) => data.questions, () => []);
+    const questions = await starters;
+    if (!questions.length) return;
+    const items = questions.map((text) => el("li", {}, [button(text, "chip", () => submit(text))]));
+    intro.firstChild.after(
+      el("p", { id: "help-start" }, [t("starters")]),
+      el("ul", { class: "starters", "aria-labelledby": "help-start" }, items),
+    );
+  }
+
+  function reset() {
+    if (current) stopRun(current, "replaced");
+    thread.turns = [];
+    saveThread();
+    viewing(false);
+    showIntro();
+    ui.input.focus();
+  }
+
+  // ---- a view in place of the thread
+
+  function showView(title, children, opener) {
+    ui.opener = opener;
+    const heading = el("h3", { tabindex: "-1" }, [title]);
+    ui.view.replaceChildren(ui.back, heading, ...children);
+    viewing(true);
+    heading.focus();
+  }
+
+  function closeView() {
+    viewing(false);
+    (ui.opener?.isConnected ? ui.opener : ui.input).focus();
+  }
+
+  function viewing(on) {
+    hideList();
+    ui.view.hidden = !on;
+    ui.log.hidden = ui.form.hidden = on;
+  }
+
+  async function openArticle(url, opener) {
+    try {
+      const lang = url.searchParams.get("lang") || config.lang;
+      const data = await getJson(`${url.pathname}panel`, { lang });
+      const body = new DOMParser().parseFromString(data.html, "text/html").body;
+      showView(data.title, [el("div", { class: "article", lang: data.lang }, rebuild(body))], opener);
+    } catch {
+      location.assign(url);
+    }
+  }
+
+  function ticketForm(exchange, opener) {
+    const field = (name, tag, attributes) => [
+      el("label", { for: `help-${name}` }, [t(name)]),
+      el(tag, { id: `help-${name}`, name, required: "", ...attributes }),
+    ];
+    const error = el("p", { class: "notice", hidden: "" });
+    const form = el("form", { class: "ticket" }, [
+      el("p", {}, [t("ticketIntro")]),
+      ...(config.visitor ? field("email", "input", { type: "email", autocomplete: "email" }) : []),
+      ...field("message", "textarea", { rows: "5", maxlength: "4000" }),
+      error,
+      el("button", { type: "submit", class: "send" }, [t("send")]),
+    ]);
+    const box = el("div", {}, [form]);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (form.sending) return;
+      form.sending = true;
+      const { email, message } = form.elements;
+      const response = await post(config.ticketsUrl, {
+        message: message.value.trim(),
+        ...(email && { email: email.value.trim() }),
+        answer_id: exchange.id,
+        path: location.pathname,
+        lang: config.lang,
+        thread: thread.turns.map((turn) => ({ question: turn.question, answer: turn.text })),
+      }).catch(() => ({}));
+      form.sending = false;
+      const result = t(response.ok ? "ticketSent" : "ticketError");
+      say(result);
+      if (response.ok) return swap(box, [el("p", { class: "notice better" }, [result])], ui.back);
+      error.textContent = result;
+      error.hidden = false;
+    });
+    showView(t("support"), [box], opener);
+  }
+
+  function support(exchange) {
+    if (config.supportUrl) return [el("a", { class: "chip", href: config.supportUrl }, [t("support")])];
+    if (!config.ticketsUrl) return [];
+    return [button(t("support"), "chip", (event) => ticketForm(exchange, event.currentTarget))];
+  }
 
   class Exchange {
-    constructor(question) {
+    constructor(question, turn = {}) {
       this.question = question;
-      this.id = "";
-      this.text = "";
+      this.turn = turn;
+      this.text = this.id = this.kind = "";
       this.sources = [];
-      this.announced = "";
       this.body = el("div", { class: "answer" });
       this.notice = el("p", { class: "notice", hidden: "" });
-      this.extra = el("div", { class: "extra" });
+      this.extra = el("div");
       this.node = el("article", { class: "exchange" }, [
         el("p", { class: "question" }, [question]),
         this.body,
         this.notice,
         this.extra,
       ]);
-      ui.log.querySelector(".intro")?.remove();
+      ui.intro?.remove();
+      ui.reset.hidden = false;
       ui.log.append(this.node);
-      this.waiting();
     }
 
     waiting() {
       this.body.replaceChildren(
         el("span", { class: "typing", "aria-hidden": "true" }, [el("i"), el("i"), el("i")]),
-        el("span", { class: "sr-only" }, [t("answering")]),
       );
-      scrollToEnd();
+      say(t("answering"));
     }
 
     show(text) {
       this.text = text;
       this.body.replaceChildren(markdown(text));
-      scrollToEnd();
     }
 
-    append(token) {
-      this.show(this.text + token);
-    }
-
-    setNotice(message) {
+    // A `kind` (slow, better) goes above the answer, said with it; a note below, said now.
+    setNotice(message, kind = "") {
+      if (message && !kind) say(message);
       this.notice.hidden = !message;
-      this.notice.textContent = message || "";
+      this.notice.textContent = message;
+      this.notice.className = `notice ${kind}`;
+      this.body[kind ? "before" : "after"](this.notice);
+      this.kind = kind;
+    }
+
+    // A fallback opens with the server's word on it (fallback.py): said once, as notice.
+    degrade(answer) {
+      const [first, ...rest] = answer.split(/\n\s*\n/);
+      this.show(rest.length ? rest.join("\n\n") : answer);
+      this.setNotice(rest.length ? toPlain(first) : t("slow"), "slow");
     }
 
     setSources(sources) {
       this.sources = (sources || []).filter((source) => articleUrl(source.url));
     }
 
-    // The finished answer goes to the live region once, not token by token.
-    announce() {
-      if (this.text && this.text !== this.announced) {
-        this.announced = this.text;
-        ui.status.textContent = this.text;
-      }
-    }
-
-    complete() {
-      this.announce();
-      this.extra.replaceChildren();
-      // A curated answer, written or approved by the site's staff: said in words.
+    complete(quiet) {
+      const said = `${this.notice.hidden ? "" : this.notice.textContent} ${plain(this.body)}`;
+      if (!quiet && said !== this.said) say((this.said = said).trim());
+      this.remember();
+      if (this.built) return;
+      this.built = true;
+      const extra = [];
       if (this.verified) {
         const mark = el("span", { "aria-hidden": "true" }, ["✓ "]);
-        this.extra.append(el("p", { class: "verified" }, [mark, t("verified")]));
+        extra.push(el("p", { class: "verified" }, [mark, t("verified")]));
       }
-      if (this.sources.length) this.extra.append(this.sourceList());
+      if (this.followUp) extra.push(el("p", { class: "meta" }, [t("followUp")]));
+      if (this.sources.length) {
+        const items = this.sources.map((source) =>
+          el("li", {}, [el("a", { href: articleUrl(source.url) }, [source.title])]),
+        );
+        extra.push(el("div", { class: "sources" }, [el("p", {}, [t("sources")]), el("ul", {}, items)]));
+      }
       const actions = el("div", { class: "actions" });
-      if (this.id) actions.append(this.feedback());
-      if (navigator.clipboard) actions.append(this.copyButton());
-      this.extra.append(actions);
-      scrollToEnd();
-    }
-
-    sourceList() {
-      const items = this.sources.map((source) =>
-        el("li", {}, [articleLink(articleUrl(source.url), [source.title])]),
-      );
-      return el("div", { class: "sources" }, [
-        el("p", {}, [t("sources")]),
-        el("ul", {}, items),
-      ]);
-    }
-
-    feedback() {
-      const row = el("div", { class: "feedback", role: "group", "aria-label": t("helpful") }, [
-        el("span", { "aria-hidden": "true" }, [t("helpful")]),
-      ]);
-      for (const helpful of [true, false]) {
-        const choice = button(t(helpful ? "yes" : "no"), "chip");
-        choice.addEventListener("click", () => sendFeedback(this.id, helpful, row));
-        row.append(choice);
+      if (this.id) actions.append((this.rating = el("div", { class: "feedback", role: "group" })));
+      if (navigator.clipboard) {
+        actions.append((this.copier = button(t("copy"), "chip", () => this.copy())));
       }
-      return row;
+      if (this.id) this.rate();
+      this.extra.replaceChildren(...extra, actions);
     }
 
-    copyButton() {
-      const copy = button(t("copy"), "chip");
-      copy.addEventListener("click", async () => {
-        try {
-          await navigator.clipboard.writeText(this.text);
-          copy.textContent = t("copied");
-        } catch {
-          // refused: the text stays selectable
+    remember() {
+      this.note = this.kind ? this.notice.textContent : "";
+      for (const name of TURN) this.turn[name] = this[name];
+      if (!thread.turns.includes(this.turn)) thread.turns = [...thread.turns, this.turn].slice(-20);
+      saveThread();
+    }
+
+    rate() {
+      const row = this.rating;
+      const choose = (label, names, pick) => {
+        row.setAttribute("aria-label", label);
+        const choices = names.map((name) => button(t(name), "chip", () => pick(name)));
+        swap(row, [el("span", { "aria-hidden": "true" }, [label]), ...choices]);
+      };
+      if (!this.rated) {
+        return choose(t("helpful"), ["yes", "no"], (answer) =>
+          answer === "yes"
+            ? this.send({ helpful: true }, answer)
+            : choose(t("why"), ["wrong", "incomplete", "outdated", "other"], (reason) =>
+                this.send({ helpful: false, reason }, answer),
+              ),
+        );
+      }
+      row.setAttribute("aria-label", t("helpful"));
+      const offer = this.rated === "no" ? support(this) : [];
+      swap(row, [el("span", {}, [t("thanks")]), ...offer], !offer.length && this.copier);
+    }
+
+    async send(choice, rated) {
+      if (this.sending) return;
+      this.sending = true;
+      // its row may not be written yet
+      for (const delay of [0, 500, 1500]) {
+        await sleep(delay);
+        const response = await post(config.feedbackUrl, { id: this.id, ...choice }).catch(() => ({}));
+        if (response.ok) {
+          this.rated = rated;
+          this.rate();
+          say(t("thanks"));
+          this.remember();
         }
-      });
-      return copy;
+        if (response.status !== 404) break;
+      }
+      this.sending = false;
+    }
+
+    async copy() {
+      try {
+        await navigator.clipboard.writeText(plain(this.body, true));
+        this.copier.textContent = t("copied");
+        await sleep(2000);
+        this.copier.textContent = t("copy");
+      } catch {
+        // refused: the text stays selectable
+      }
     }
 
     fail(message) {
       if (!this.text) this.body.replaceChildren();
       this.setNotice(message);
-      const again = button(t("retry"), "chip retry");
-      again.addEventListener("click", () => {
+      this.built = false;
+      const again = button(t("retry"), "chip retry", () => {
         this.extra.replaceChildren();
         this.setNotice("");
         this.text = "";
-        this.waiting();
+        ui.input.focus(); // the button is gone
         retryAsk(this);
       });
       this.extra.replaceChildren(el("div", { class: "actions" }, [again]));
-      scrollToEnd();
     }
   }
 
-  async function sendFeedback(id, helpful, row) {
-    for (const button of row.querySelectorAll("button")) button.disabled = true;
-    // The answer's row is written as its stream closes: a very quick click may be first.
-    for (const delay of [0, 500, 1500]) {
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      try {
-        const response = await post(config.feedbackUrl, { id, helpful });
-        if (response.ok) return row.replaceChildren(el("span", {}, [t("thanks")]));
-        if (response.status !== 404) break;
-      } catch {
-        break;
-      }
-    }
-    for (const button of row.querySelectorAll("button")) button.disabled = false;
-  }
-
-  // ---- asking
-
-  let current = null; // the run whose answer the user is waiting for
+  let current = null; // the run the user waits for
   let lastSubmit = -Infinity;
   let blockedUntil = 0;
 
   function setBusy(busy) {
+    if (!busy && ui.root.activeElement === ui.stop) ui.input.focus();
     ui.send.hidden = busy;
     ui.stop.hidden = !busy;
   }
 
-  function submit() {
-    const question = ui.input.value.trim();
+  function submit(question = ui.input.value.trim()) {
     const now = performance.now();
     const repeated = now - lastSubmit < REPEAT_MS;
     lastSubmit = now;
     if (repeated || !question || Date.now() < blockedUntil) return;
     ui.input.value = "";
-    ui.input.focus(); // the send button it may have come from hides while busy
-    hideSuggestions();
+    ui.input.focus(); // Envoyer hides
+    hideList();
     if (current) stopRun(current, "replaced");
-    ask(new Exchange(question));
+    const exchange = new Exchange(question);
+    // Room below its question for the view to start there, whatever the answer's length.
+    for (const node of ui.log.children) node.style.minHeight = "";
+    exchange.node.style.minHeight = `${ui.log.clientHeight}px`;
+    scrollTo(exchange.node);
+    ask(exchange);
   }
 
   function retryAsk(exchange) {
@@ -491,21 +680,23 @@
     ask(exchange);
   }
 
-  function cacheKey(question) {
-    return [fold(question), config.lang, location.pathname].join("\n");
-  }
-
   async function ask(exchange) {
-    const key = cacheKey(exchange.question);
-    const hit = answers.get(key);
+    const context = thread.turns.slice(-2).map((turn) => ({
+      question: turn.question,
+      answer: toPlain(turn.text).slice(0, 200),
+    }));
+    const hit = ["page", "site"]
+      .flatMap((scope) => [[scope, context], [scope]])
+      .map((key) => answers.get(cacheKey(exchange.question, ...key)))
+      .find(Boolean);
     if (hit) {
-      exchange.id = hit.id;
-      exchange.verified = hit.verified;
+      Object.assign(exchange, { id: hit.id, verified: hit.verified, followUp: hit.followUp });
       exchange.setSources(hit.sources);
       exchange.show(hit.answer);
       return exchange.complete();
     }
-    const run = { exchange, key, controller: new AbortController(), usable: false, reason: "" };
+    exchange.waiting();
+    const run = { exchange, context, controller: new AbortController(), usable: false, reason: "" };
     current = run;
     setBusy(true);
     watch(run, WAIT_LIMIT_MS);
@@ -527,12 +718,12 @@
       hints: pageHints(),
       lang: config.lang,
     };
+    if (run.context.length) body.context = run.context;
     const response = await post(config.streamUrl, body, run.controller.signal);
     if (!response.ok) return refused(run, response);
     for await (const event of ndjson(response.body)) handle(run, event);
   }
 
-  // One JSON object per line; a line may arrive split across network chunks.
   async function* ndjson(body) {
     const reader = body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = "";
@@ -550,42 +741,70 @@
     const { exchange } = run;
     if (event.event === "start") {
       exchange.id = event.id;
+      exchange.followUp = event.follow_up;
       exchange.setSources(event.sources);
+      run.scope = event.scope;
     } else if (event.event === "token") {
-      exchange.append(event.text);
+      exchange.show(exchange.text + event.text);
       run.usable = true;
     } else if (event.event === "fallback") {
-      // Usable steps from the articles: the user stops waiting here, while the stream
-      // stays open for the model's answer to replace them.
+      // the model may still answer
       exchange.setSources(event.sources);
-      exchange.show(event.answer);
-      exchange.setNotice(t("slow"));
+      exchange.degrade(event.answer);
       exchange.complete();
       run.usable = run.degraded = true;
       release(run);
     } else if (event.event === "upgrade") {
-      exchange.show(event.answer);
-      exchange.setNotice("");
+      improve(run, event.answer);
     } else if (event.event === "done") {
       exchange.verified = event.match === "curated";
-      exchange.show(event.answer);
       if (!event.degraded) {
-        exchange.setNotice("");
-        // Only the model's (or the server cache's) answer is kept, never a fallback.
-        answers.put(run.key, {
-          id: exchange.id,
-          answer: event.answer,
-          sources: exchange.sources,
-          verified: exchange.verified,
-        });
+        if (event.answer !== exchange.text) exchange.show(event.answer);
+        keep(run, event.answer, event.scope || run.scope);
       }
       run.finished = true;
       exchange.complete();
+      if (event.pending) poll(run);
     }
-    watch(run, run.degraded ? UPGRADE_LIMIT_MS : WAIT_LIMIT_MS);
+    watch(run, run.degraded ? TIMEOUT_MS + 2000 : WAIT_LIMIT_MS);
   }
 
-  // Every event restarts the clock: a stream that goes quiet is ended, never waited on.
+  function improve(run, answer) {
+    steady(() => {
+      run.exchange.show(answer);
+      run.exchange.setNotice(t("upgraded"), "better");
+    });
+    run.exchange.complete();
+  }
+
+  function keep(run, answer, scope) {
+    const { exchange } = run;
+    answers.put(cacheKey(exchange.question, scope, exchange.followUp && run.context), {
+      id: exchange.id,
+      answer,
+      sources: exchange.sources,
+      verified: exchange.verified,
+      followUp: exchange.followUp,
+    });
+  }
+
+  async function poll(run) {
+    if (!config.answerUrl) return;
+    const url = config.answerUrl.replace("00000000-0000-0000-0000-000000000000", run.exchange.id);
+    for (let waited = 0, wait = 1000; waited < TIMEOUT_MS; wait *= 2) {
+      wait = Math.min(wait, TIMEOUT_MS - waited);
+      waited += wait;
+      await sleep(wait);
+      if (!run.exchange.node.isConnected) return; // a new conversation
+      try {
+        const data = await getJson(url);
+        if (data.ready) return keep(run, data.answer, run.scope), improve(run, data.answer);
+      } catch (error) {
+        if (error instanceof Response) return; // no answer is coming
+      }
+    }
+  }
+
   function watch(run, limit) {
     clearTimeout(run.timer);
     if (!run.finished) run.timer = setTimeout(() => stopRun(run, "timeout"), limit);
@@ -606,10 +825,10 @@
 
   function failed(run) {
     const { exchange } = run;
-    if (run.degraded || run.finished) return; // the user already has an answer
+    if (run.degraded || run.finished) return; // answered already
     if (run.reason === "stop" || run.reason === "replaced") {
-      exchange.setNotice(t("stopped"));
       if (!run.usable) exchange.body.replaceChildren();
+      exchange.setNotice(t("stopped"));
     } else if (run.reason === "timeout") {
       exchange.fail(run.usable ? t("stopped") : t("noAnswer"));
     } else {
@@ -622,20 +841,18 @@
     try {
       code = (await response.json()).error.code;
     } catch {
-      // a proxy's page, not our JSON: the generic message will do
+      // a proxy's page: the generic message
     }
     run.finished = true;
     if (response.status === 429) {
       const seconds = Number.parseInt(response.headers.get("Retry-After"), 10) || 10;
       block(seconds);
       run.exchange.body.replaceChildren();
-      run.exchange.setNotice(t("rateLimited").replace("%(seconds)s", seconds));
-      return;
+      return run.exchange.setNotice(t("rateLimited", seconds));
     }
     run.exchange.fail(t(code === "question_too_long" ? "tooLong" : "error"));
   }
 
-  // After a 429 the input rests until the server's Retry-After has passed.
   function block(seconds) {
     blockedUntil = Date.now() + seconds * 1000;
     ui.input.disabled = ui.send.disabled = true;
@@ -645,110 +862,151 @@
     }, seconds * 1000);
   }
 
-  // ---- suggestions while typing
-
   let suggestTimer = 0;
   let suggestController = null;
-
-  function scheduleSuggest() {
-    clearTimeout(suggestTimer);
-    suggestTimer = setTimeout(suggest, SUGGEST_DELAY_MS);
-  }
+  let listQuery = "";
+  let active = -1;
 
   async function suggest() {
-    suggestController?.abort(); // a stale answer must not overwrite a fresher one
+    suggestController?.abort(); // no stale list over a fresher one
     const query = ui.input.value.trim();
-    if (fold(query).length < 3) return hideSuggestions();
+    if (fold(query).length < 3) return hideList();
     const controller = (suggestController = new AbortController());
-    const url = new URL(config.suggestUrl, location.href);
-    url.search = new URLSearchParams({ q: query, lang: config.lang, path: location.pathname });
+    const params = { q: query, lang: config.lang, path: location.pathname };
     try {
-      const response = await fetch(url, { signal: controller.signal });
-      // A refusal (429 past the suggestion limit) must not leave an older query's list.
-      if (!response.ok) return hideSuggestions();
-      showSuggestions((await response.json()).results || []);
+      const { results } = await getJson(config.suggestUrl, params, controller.signal);
+      const found = results.filter((result) => articleUrl(result.url));
+      // "Comment " finds nothing: the list found for its start stays.
+      if (found.length || !query.startsWith(listQuery)) {
+        listQuery = query;
+        const option = ({ url, title, snippet }, index) =>
+          el("a", { role: "option", id: `help-o${index}`, href: articleUrl(url), tabindex: -1 }, [
+            el("strong", {}, [title]),
+            el("span", {}, [snippet || ""]),
+          ]);
+        ui.list.replaceChildren(...found.map(option));
+        expand(false);
+        expand(found.length > 0);
+      }
     } catch {
-      // aborted or offline: suggestions are a nicety
+      // refused (429): no older list
+      if (!controller.signal.aborted) hideList();
     }
   }
 
-  function showSuggestions(results) {
-    const items = results
-      .filter((result) => articleUrl(result.url))
-      .map((result) =>
-        el("li", {}, [
-          articleLink(articleUrl(result.url), [
-            el("strong", {}, [result.title]),
-            el("span", {}, [result.snippet || ""]),
-          ]),
-        ]),
-      );
-    ui.suggestions.replaceChildren(
-      el("p", { id: "help-sugg" }, [t("suggestions")]),
-      el("ul", { "aria-labelledby": "help-sugg" }, items),
-    );
-    ui.suggestions.hidden = !items.length;
+  function expand(open) {
+    ui.suggestions.hidden = !open;
+    ui.input.setAttribute("aria-expanded", open);
+    if (!open) highlight(-1);
   }
 
-  function hideSuggestions() {
+  function highlight(index) {
+    const option = ui.list.children[index];
+    active = index;
+    for (const node of ui.list.children) node.setAttribute("aria-selected", node === option);
+    if (option) {
+      ui.input.setAttribute("aria-activedescendant", option.id);
+      option.scrollIntoView({ block: "nearest" });
+    } else {
+      ui.input.removeAttribute("aria-activedescendant");
+    }
+  }
+
+  function hideList() {
     clearTimeout(suggestTimer);
     suggestController?.abort();
-    ui.suggestions.hidden = true;
-    ui.suggestions.replaceChildren();
+    listQuery = "";
+    ui.list.replaceChildren();
+    expand(false);
   }
 
-  // ---- mounting
+  function onInputKey(event) {
+    const count = ui.list.children.length;
+    const down = event.key === "ArrowDown";
+    const open = !ui.suggestions.hidden;
+    if ((down || event.key === "ArrowUp") && count) {
+      event.preventDefault();
+      expand(true);
+      highlight((active + (down ? 1 : count - 1 + (active < 0))) % count);
+    } else if (event.key === "Enter" && open && active >= 0) {
+      event.preventDefault();
+      openArticle(new URL(ui.list.children[active].href), ui.input);
+    } else if (event.key === "Escape" && open) {
+      event.preventDefault(); // the list closes first, the panel on the next Esc
+      expand(false);
+    }
+  }
 
   function mount() {
     const position = config.position || "bottom-right";
-    const host = el("div", { id: "help-widget-host", "data-help-ignore": "" });
-    const root = host.attachShadow({ mode: "open" });
-    // Hidden until the stylesheet is in, so the launcher never flashes unstyled.
+    const host = (ui.host = el("div", { id: "help-widget-host", "data-help-ignore": "" }));
+    ui.root = host.attachShadow({ mode: "open" });
+    // Hidden until the stylesheet is in: never unstyled.
     const sheet = el("link", { rel: "stylesheet", href: config.cssUrl });
-    sheet.nonce = script.nonce; // a nonce-based style-src would refuse it otherwise
+    sheet.nonce = script.nonce; // for a nonce-based style-src
     host.hidden = true;
-    const reveal = () => (host.hidden = false);
-    sheet.addEventListener("load", reveal);
-    sheet.addEventListener("error", reveal);
+    for (const type of ["load", "error"]) {
+      sheet.addEventListener(type, () => {
+        host.hidden = false;
+        showLatest();
+      });
+    }
 
-    ui.launcher = el(
-      "button",
-      {
-        type: "button",
-        class: `launcher ${position}`,
-        "aria-haspopup": "dialog",
-        "aria-expanded": "false",
-        "aria-keyshortcuts": config.shortcut || "",
-        "data-part": "launcher",
-      },
-      [t("launcher")],
-    );
+    ui.launcher = button(t("launcher"), `launcher ${position}`, toggle, {
+      ...{ "aria-haspopup": "dialog", "aria-expanded": false, "data-part": "launcher" },
+      ...(config.shortcut && { "aria-keyshortcuts": config.shortcut }),
+      ...(config.shortcut && { title: t("shortcut", config.shortcut) }),
+    });
     buildPanel(position);
+    for (const turn of thread.turns) {
+      const exchange = new Exchange(turn.question, turn);
+      Object.assign(exchange, turn);
+      exchange.show(turn.text);
+      exchange.setNotice(turn.note, turn.kind);
+      exchange.complete(true);
+    }
+    if (!thread.turns.length) showIntro();
+    grow(!!thread.big);
+    setOpen(!!thread.open, false);
 
-    ui.launcher.addEventListener("click", toggle);
-    ui.close.addEventListener("click", shut);
-    ui.stop.addEventListener("click", () => current && stopRun(current, "stop"));
     ui.form.addEventListener("submit", (event) => {
       event.preventDefault();
       submit();
     });
     ui.input.addEventListener("focus", pageHints); // prefetch, cached per path
-    ui.input.addEventListener("input", scheduleSuggest);
-    ui.panel.addEventListener("keydown", (event) => {
-      if (event.key === "Escape") shut();
+    ui.input.addEventListener("input", () => {
+      highlight(-1);
+      clearTimeout(suggestTimer);
+      suggestTimer = setTimeout(suggest, 300);
+    });
+    ui.input.addEventListener("keydown", onInputKey);
+    ui.list.addEventListener("mousedown", (event) => event.button || event.preventDefault());
+    // Articles open in the panel; a modified or middle click opens the page.
+    ui.panel.addEventListener("click", (event) => {
+      const link = event.target.closest("a[href]");
+      if (!link || event.button || event.ctrlKey || event.metaKey || event.shiftKey) return;
+      const url = new URL(link.href);
+      const slug = url.pathname.slice(ARTICLES_PATH.length);
+      if (url.origin !== location.origin || !url.pathname.startsWith(ARTICLES_PATH)) return;
+      if (!/^[\w-]+\/$/.test(slug)) return;
+      event.preventDefault();
+      openArticle(url, link); // an option is gone on the way back: the field then
     });
     document.addEventListener("keydown", (event) => {
       if (config.shortcut && !event.repeat && matchesShortcut(event, config.shortcut)) {
         event.preventDefault();
         toggle();
+      } else if (event.key === "Escape" && !ui.panel.hidden && !event.defaultPrevented) {
+        ui.view.hidden ? setOpen(false, true) : closeView();
       }
     });
+    PHONE.addEventListener("change", lock);
 
-    root.append(sheet, ui.launcher, ui.panel);
+    ui.root.append(sheet, ui.launcher, ui.panel);
     document.body.append(host);
   }
 
-  // fold is exposed so that tests can check it against the server's.
+  // for tests against the server's
   window.__helpWidget = { fold };
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", mount);
