@@ -101,7 +101,10 @@ def _wait_quiet(backend: ModelBackend) -> None:
 
 def _open_widget(page: Page, base_url: str, question: Question) -> None:
     page.goto(f"{base_url}{question.path}")
-    page.click("[data-part=launcher]")
+    panel = page.locator("[data-part=panel]")
+    if panel.is_hidden():  # the panel stays open from one page to the next
+        page.click("[data-part=launcher]")
+    panel.wait_for(state="visible")
     page.evaluate(PROBE)
 
 

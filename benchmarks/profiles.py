@@ -28,9 +28,10 @@ ORIGINAL: dict[str, Any] = {
 
 # Benchmark-only: every user of the load scenario shares one session (one login).
 RATE_LIMIT = "1000000/m"
-# Likewise for the streams one client may have open at once; the crowd scenario, whose
-# visitors each come from their own address, keeps the product's default.
-MAX_STREAMS_PER_CLIENT = 1_000_000
+# Likewise for the streams one client may have open at once (the load scenario's 50 users
+# at most, and the highest the check allows: each slot is a key every stream reads); the
+# crowd scenario, whose visitors each come from their own address, keeps the default.
+MAX_STREAMS_PER_CLIENT = 100
 OLLAMA_DEFAULT_KEEP_ALIVE = 300.0  # Ollama's OLLAMA_KEEP_ALIVE when a request sends none
 
 # The report's settings table: label, the original module's value, this app's (a HELP key

@@ -30,6 +30,7 @@ POSITIVE_INT_SETTINGS = (
     "MAX_CONTEXT_CHARS",
 )
 WIDGET_POSITIONS = ("bottom-right", "bottom-left", "top-right", "top-left")
+MAX_STREAM_SLOTS = 100  # help.shared_state.open_streams reads them all for each new stream
 RATE_SETTINGS = ("RATE_LIMIT", "SUGGEST_RATE_LIMIT", "TICKET_RATE_LIMIT")
 
 
@@ -215,12 +216,14 @@ def _is_support_url(url: object) -> bool:
 
 def check_max_streams() -> list[CheckMessage]:
     value = help_settings.MAX_STREAMS_PER_CLIENT
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_STREAM_SLOTS:
         return []
     return [
         Error(
-            f"HELP['MAX_STREAMS_PER_CLIENT'] must be a positive integer, got {value!r}.",
-            hint="Streams one user (or IP) may have open at once, e.g. 4.",
+            f"HELP['MAX_STREAMS_PER_CLIENT'] must be an integer from 1 to {MAX_STREAM_SLOTS}, "
+            f"got {value!r}.",
+            hint="Streams one user (or IP) may have open at once, e.g. 4; each is a cache key "
+            "that every new stream of that client reads.",
             id="help.E014",
         )
     ]

@@ -111,7 +111,7 @@ def test_unknown_widget_position_is_e008():
         assert ids(check_settings()) == ["help.E008"]
 
 
-@pytest.mark.parametrize("value", [0, -1, "4", 2.5, True, None])
+@pytest.mark.parametrize("value", [0, -1, "4", 2.5, True, None, 101, 1_000_000])
 def test_bad_max_streams_per_client_is_e014(value):
     with override_settings(HELP={"MAX_STREAMS_PER_CLIENT": value}):
         assert ids(check_settings()) == ["help.E014"]

@@ -1,4 +1,5 @@
-"""Two gunicorn processes on one Redis behave as one assistant.
+"""Two gunicorn processes (the production configuration) on one Redis behave as one
+assistant.
 
 Single flight, the breaker and the metrics live in Redis, so concurrent identical
 questions across both processes make one model call, the breaker opens for both, and the
@@ -7,7 +8,6 @@ metrics add up.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.deployed_site import PRODUCTION_CONFIG, ROOT, deployed_site
 from tests.ollama_standin import OllamaStandin
 from tests.redis_server import RedisServer, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
 CSRF = "m" * 32  # any 32-character secret works as cookie and header alike
 HEADERS = {"X-CSRFToken": CSRF, "Cookie": f"csrftoken={CSRF}"}
 METRICS_TOKEN = "multiprocess-token"
@@ -39,24 +39,7 @@ def standin() -> Iterator[OllamaStandin]:
 def site_env(redis_server: RedisServer, standin: OllamaStandin) -> dict[str, str]:
     """The environment of a deployed site (settings from variables), its database migrated."""
     folder = Path(tempfile.mkdtemp(prefix="help-multiprocess-"))
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "monchai.settings",
-        "DJANGO_SECRET_KEY": "multiprocess-test-secret",
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECURE_COOKIES": "0",
-        "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
-        "REDIS_URL": redis_server.url,
-        "OLLAMA_URL": standin.url,
-        "HELP_DEADLINE": "2",
-        "HELP_TIMEOUT": "6",
-        "HELP_RATE_LIMIT": "100000/m",
-        "HELP_METRICS_TOKEN": METRICS_TOKEN,
-    }
-    manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([*manage, "load_demo"], cwd=ROOT, env=env, check=True, capture_output=True)
-    return env
+    return deployed_site(folder, redis_server.url, standin.url, HELP_METRICS_TOKEN=METRICS_TOKEN)
 
 
 def start_gunicorn(env: dict[str, str], *options: str) -> tuple[subprocess.Popen[bytes], str]:
@@ -64,7 +47,7 @@ def start_gunicorn(env: dict[str, str], *options: str) -> tuple[subprocess.Popen
     command = [
         sys.executable, "-m", "gunicorn", "monchai.wsgi",
         "--bind", f"127.0.0.1:{port}",
-        "--worker-class", "gthread", "--threads", "8", "--workers", "1", *options,
+        "--config", str(PRODUCTION_CONFIG), "--workers", "1", *options,
     ]  # fmt: skip
     process = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
     return process, f"http://127.0.0.1:{port}"

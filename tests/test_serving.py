@@ -23,11 +23,10 @@ import pytest
 import redis
 import requests
 
+from tests.deployed_site import PRODUCTION_CONFIG, ROOT, deployed_site
 from tests.ollama_standin import OllamaStandin
 from tests.redis_server import RedisServer, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
-CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
 CSRF = "s" * 32  # any 32-character secret works as cookie and header alike
 HEADERS = {"X-CSRFToken": CSRF, "Cookie": f"csrftoken={CSRF}"}
 ANSWER = "Ouvrez Clients puis cliquez sur Nouveau client."
@@ -45,24 +44,7 @@ def standin() -> Iterator[OllamaStandin]:
 def site_env(redis_server: RedisServer, standin: OllamaStandin) -> Iterator[dict[str, str]]:
     """A deployed site's environment: database migrated, static files collected."""
     folder = Path(tempfile.mkdtemp(prefix="help-serving-"))
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "monchai.settings",
-        "DJANGO_SECRET_KEY": "serving-test-secret",
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECURE_COOKIES": "0",
-        "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
-        "STATIC_ROOT": str(folder / "static"),
-        "REDIS_URL": redis_server.url,
-        "OLLAMA_URL": standin.url,
-        "HELP_DEADLINE": "2",
-        "HELP_TIMEOUT": "6",
-        "HELP_RATE_LIMIT": "100000/m",
-    }
-    manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([*manage, "load_demo"], cwd=ROOT, env=env, check=True, capture_output=True)
-    subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    env = deployed_site(folder, redis_server.url, standin.url, static=True)
     # A large static file (a video, a bundle): more than a client that stops reading can
     # leave in flight, so the server's writes to it block.
     with (folder / "static" / "big.bin").open("wb") as big:
@@ -79,7 +61,7 @@ class Server:
         os.close(handle)
         self.log = Path(name)
         command = [
-            sys.executable, "-m", "gunicorn", "monchai.wsgi", "--config", str(CONFIG),
+            sys.executable, "-m", "gunicorn", "monchai.wsgi", "--config", str(PRODUCTION_CONFIG),
             "--bind", f"127.0.0.1:{self.port}", "--workers", "1", *options,
         ]  # fmt: skip
         with self.log.open("wb") as log:  # the child keeps its own copy of the file
