@@ -60,6 +60,7 @@ def fault(request, ollama, redis_cache):
     yield mode
     if timer is not None:
         timer.cancel()
+        timer.join()  # a stop under way ends before the next test looks at Redis
     ollama.set_mode("ok")
     assert pool.wait_idle(TEST_TIMEOUT + 1)
 
