@@ -91,11 +91,11 @@ def health() -> dict[str, Any]:
     models = [
         {
             "name": model,
-            "available": ollama.has(model),
-            "loaded": ollama.has(model) and ollama.is_loaded(model),
+            "available": available,
+            "loaded": available and ollama.is_loaded(model),
             "breaker": breakers[model],
         }
-        for model in chain
+        for model, available in ((model, ollama.has(model)) for model in chain)
     ]
     report: dict[str, Any] = {
         "status": "ok",

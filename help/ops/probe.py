@@ -24,7 +24,6 @@ class RunningModel:
 @dataclass
 class OllamaState:
     model: str  # the one ``available``, ``loaded`` and ``expires_at`` speak of
-    models: tuple[str, ...] = ()  # the whole chain, for ``has`` and ``is_loaded``
     up: bool = False
     error: str = ""  # the kind of the error that stopped the probe, else empty
     available: bool = False
@@ -72,8 +71,7 @@ def _bare(name: str) -> str:
 
 def probe_ollama(timeout: float = PROBE_TIMEOUT) -> OllamaState:
     """Ask /api/tags then /api/ps; an Ollama error is recorded in ``error``, never raised."""
-    chain = ollama_models()
-    state = OllamaState(model=chain[0], models=chain)
+    state = OllamaState(model=ollama_models()[0])
     try:
         read_ollama_state(state, timeout)
     except OllamaError as exc:
