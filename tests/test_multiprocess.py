@@ -8,6 +8,7 @@ metrics add up.
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
@@ -129,21 +130,38 @@ def test_the_breaker_opened_by_one_process_holds_for_the_other(servers, standin)
     assert health["breaker"] == "open"
 
 
+def model_answers(url: str) -> int:
+    exposition = requests.get(
+        f"{url}/help/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=5
+    ).text
+    match = re.search(r'^help_answers_total\{source="model"\} (\d+)$', exposition, re.MULTILINE)
+    return int(match.group(1)) if match else 0
+
+
+def settled_model_answers(url: str) -> int:
+    """The count once the earlier tests' batches have landed: each process counts its answers
+    with their log rows, a batch at a time (0.2 s), so a batch may land after Redis was
+    emptied for this test."""
+    previous = model_answers(url)
+    while True:
+        time.sleep(0.5)
+        current = model_answers(url)
+        if current == previous:
+            return current
+        previous = current
+
+
 def test_metrics_add_up_across_processes(servers, standin):
+    before = settled_model_answers(servers[0])
     for number in range(6):
         ask(servers[number % 2], f"Question de métrique {number}")
 
-    def exposition(url: str) -> str:
-        return requests.get(
-            f"{url}/help/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=5
-        ).text
-
-    # Each process counts its answers with their log rows, a batch at a time (0.2 s).
     end = time.monotonic() + 5
-    while 'help_answers_total{source="model"} 6' not in exposition(servers[0]):
-        assert time.monotonic() < end, exposition(servers[0])
+    while model_answers(servers[0]) != before + 6:
+        assert time.monotonic() < end, (before, model_answers(servers[0]))
         time.sleep(0.1)
-    assert 'help_answers_total{source="model"} 6' in exposition(servers[1])
+    assert model_answers(servers[1]) == before + 6
+    assert standin.chat_requests == 6
 
 
 def test_a_worker_stopped_mid_call_leaves_no_lock_behind(servers, site_env, standin):
