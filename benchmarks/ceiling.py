@@ -1,8 +1,11 @@
 """The ceiling: a cached answer against the ceiling, the same server's bare JSON view doing one
 Redis GET (benchmarks/bench_urls.py).
 
-Latency: one client on a keep-alive connection, the three requests interleaved so that
-they share the machine's conditions. Throughput: concurrent users for a few seconds each.
+Latency: one client on a keep-alive connection, the requests interleaved so that they
+share the machine's conditions. The demo user is logged in, as in the rest of the run; the
+same hit asked by an anonymous visitor shows what identifying the user costs (Django loads
+the session and the user from the database for the rate limit's key). Throughput:
+concurrent users for a few seconds each.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ THROUGHPUT_USERS = 10
 THROUGHPUT_SECONDS = 10.0
 
 
-def run_ceiling(client_factory: Callable[[], HelpClient], question: Question) -> dict[str, Any]:
+def run_ceiling(
+    client_factory: Callable[[], HelpClient], visitor: HelpClient, question: Question
+) -> dict[str, Any]:
     client = client_factory()
     status, source = client.ask_json(question)
     for _ in range(30):  # the model's answer lands in the cache
@@ -35,6 +40,7 @@ def run_ceiling(client_factory: Callable[[], HelpClient], question: Question) ->
     senders = {
         "ask (JSON), cache hit": lambda c: c.ask_json(question),
         "ask/stream, cache hit": lambda c: c.ask(question, ""),
+        "ask (JSON), cache hit, anonymous visitor": lambda _: visitor.ask_json(question),
         "ceiling: JSON view, one Redis GET": lambda c: c.get("/bench/ceiling"),
     }
     timings: dict[str, list[float]] = {name: [] for name in senders}
@@ -43,6 +49,8 @@ def run_ceiling(client_factory: Callable[[], HelpClient], question: Question) ->
             started = time.perf_counter()
             send(client)
             timings[name].append(time.perf_counter() - started)
+    if visitor.ask_json(question)[1] != "cache":
+        raise RuntimeError("the anonymous visitor's question was not a cache hit")
     latency = {name: summary(values, 50, 99) for name, values in timings.items()}
 
     throughput = {

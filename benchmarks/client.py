@@ -43,10 +43,16 @@ class Reply:
         return self.status == 200 and bool(self.source) and not self.error
 
 
-def login(base_url: str) -> requests.cookies.RequestsCookieJar:
-    """Log the demo user in once; every simulated user shares the session's cookies."""
+def visit(base_url: str) -> requests.Session:
+    """An anonymous visitor who has loaded a page: a CSRF cookie, no session."""
     session = requests.Session()
     session.get(f"{base_url}/connexion/", timeout=TIMEOUT).raise_for_status()
+    return session
+
+
+def login(base_url: str) -> requests.cookies.RequestsCookieJar:
+    """Log the demo user in once; every simulated user shares the session's cookies."""
+    session = visit(base_url)
     response = session.post(
         f"{base_url}/connexion/",
         data={

@@ -14,8 +14,9 @@ the question log's writer run as greenlets, ``queue.Queue`` waits cooperatively)
 ``ssl``. psycopg 3 (3.1.14 and later) notices the patching on its own. So this file imports
 nothing of Django, requests, redis or ssl, and ``preload_app`` stays off: an application
 imported in the master, before the patching, would keep blocking locks and sockets.
-SQLite's calls are not cooperative (they block the worker for their milliseconds); use
-PostgreSQL for a busy site.
+SQLite's calls are not cooperative: the question log writes its rows on a native thread
+(help/answering/native_thread.py), but sessions, the admin and the site's own pages block
+the worker for their milliseconds; use PostgreSQL for a busy site.
 """
 
 from __future__ import annotations

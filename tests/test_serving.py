@@ -1,7 +1,8 @@
 """The production server (deploy/gunicorn.conf.py: gunicorn's gevent workers) serving the
 site: its key endpoints, cache hits while streams wait on a hung model and clients never
 read, a client that stops reading dropped after the socket timeout, headers trickled
-byte by byte (slowloris) cut after the keep-alive time, failover between two Ollama hosts.
+byte by byte (slowloris) cut after the keep-alive time, cache hits while the question log
+waits for a locked database, failover between two Ollama hosts.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -203,6 +205,34 @@ def test_cache_hits_answer_while_60_streams_wait_on_a_hung_model_and_never_read(
         for sock in idle:
             sock.close()
         standin.set_mode("ok")
+
+
+def test_cache_hits_answer_while_the_question_log_waits_for_a_locked_database(server, site_env):
+    question = "Comment supprimer un client ?"
+    ask_stream(server.url, question)  # the model's answer, cached
+    database = site_env["DATABASE_URL"].removeprefix("sqlite:///")
+
+    def rows() -> int:
+        with contextlib.closing(sqlite3.connect(database, timeout=10)) as reader:
+            return reader.execute("SELECT COUNT(*) FROM help_helpquery").fetchone()[0]
+
+    before = rows()
+    holder = sqlite3.connect(database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer holds the database
+    try:
+        assert ask_stream(server.url, question)[-1]["source"] == "cache"
+        time.sleep(0.5)  # its row's batch now waits for the lock (a 5 s busy timeout)
+        for _ in range(3):
+            started = time.monotonic()
+            assert ask_stream(server.url, question)[-1]["source"] == "cache"
+            assert time.monotonic() - started < 1.0  # not behind the database's lock
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    end = time.monotonic() + 10
+    while rows() < before + 4:  # nothing lost: written once the lock is gone
+        assert time.monotonic() < end, rows() - before
+        time.sleep(0.1)
 
 
 def test_a_client_that_stops_reading_is_dropped_after_the_socket_timeout(site_env):

@@ -87,13 +87,19 @@ _table: _Table | None = None
 
 
 def find_curated(
-    question: str, lang: str, path: str, *, version: str | None = None
+    question: str,
+    lang: str,
+    path: str,
+    *,
+    version: str | None = None,
+    stored: dict[str, Any] | None = None,
 ) -> CuratedHit | None:
     """The active curated answer for ``question`` asked in ``lang`` on ``path``, if any.
 
     ``version``: the articles version when the caller has just read it (the curated version
-    is then the only cache read)."""
-    table = _current_table(version)
+    is then the only cache read); ``stored``: what it read with it, when it read the curated
+    version too (``read_versions(CURATED_VERSION_KEY)``): no cache read at all."""
+    table = _current_table(version, stored)
     if not table.exact:
         return None
     lang = normalise_language(lang)
@@ -109,10 +115,11 @@ def _first(entries: list[_Entry], path: str) -> _Entry | None:
     return next((entry for entry in entries if entry.covers(path)), None)
 
 
-def _current_table(version: str | None) -> _Table:
+def _current_table(version: str | None, stored: dict[str, Any] | None) -> _Table:
     global _table
-    keys = [CURATED_VERSION_KEY] if version else [CURATED_VERSION_KEY, VERSION_KEY]
-    stored = safe_cache.get_many(keys)
+    if stored is None or version is None:
+        keys = [CURATED_VERSION_KEY] if version else [CURATED_VERSION_KEY, VERSION_KEY]
+        stored = safe_cache.get_many(keys)
     table = _table
     if not safe_cache.available and table and time.monotonic() - table.checked < OUTAGE_TRUST:
         return table  # the cache is down: no database query per question meanwhile

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from help.answering.answer_cache import answer_key, get_answers
-from help.answering.curated import find_curated
+from help.answering.curated import CURATED_VERSION_KEY, find_curated
 from help.answering.fallback import build_fallback
 from help.answering.follow_ups import Turn, context_digest, depends_on_context, search_text
 from help.answering.late_answers import expect
@@ -28,7 +28,7 @@ from help.answering.waiting import waiting_questions
 from help.conf import help_settings, ollama_models
 from help.search.index import ScoredArticle, search
 from help.search.languages import question_language
-from help.search.version import articles_version
+from help.search.version import read_versions
 from help.shared_state import breaker
 from help.shared_state.single_flight import Flight
 
@@ -122,10 +122,13 @@ class Run:
         question = replace(question, lang=question_language(question.text, question.lang))
         run = cls(question, stream=stream, wait=wait, record=record, owner=owner)
         with run._timed("cache"):
-            version, shape = articles_version(), prompt_digest()
+            # The articles and curated versions: one round trip.
+            (version, stored), shape = read_versions(CURATED_VERSION_KEY), prompt_digest()
             run.page_hints = page_hints(question.hints)  # as in the key, prompt and log
             # Staff-written answers first: they never expire and survive a cache clear.
-            curated = find_curated(question.text, question.lang, question.path, version=version)
+            curated = find_curated(
+                question.text, question.lang, question.path, version=version, stored=stored
+            )
             if curated is not None:
                 run.cached = curated.as_entry()
                 run.outcome.match, run.scope = "curated", curated.scope

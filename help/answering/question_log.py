@@ -6,7 +6,8 @@ the answer was made. A failure here is logged and forgotten: the user already ha
 The row is written off the answer's path, so that a cache hit costs its Redis reads and not
 an INSERT or a metrics write: ``record`` logs and queues the record, and one daemon thread
 per process (started on first use, and anew in a forked worker) counts the queue in the
-shared metrics (one Redis round trip a batch) and writes it in batches.
+shared metrics (one Redis round trip a batch) and writes it in batches (under gevent, on a
+native thread: a database write must not stop the worker's other requests).
 Nothing is lost to keep the path fast: a full queue is written by the caller, a batch the
 database refuses is tried again row by row, and at exit the queue is drained (for a few
 seconds at most). ``flush`` waits for what is queued: feedback on an answer whose row is on
@@ -36,6 +37,7 @@ from django.db import (
 )
 from django.utils import timezone
 
+from help.answering import native_thread
 from help.models import HelpQuery
 from help.shared_state import metrics
 
@@ -232,7 +234,7 @@ class _Writer:
             item = self.queue.get(timeout=IDLE_CLOSE)
         except queue.Empty:
             self._told_full = False
-            connections[router.db_for_write(HelpQuery)].close()
+            native_thread.call(_close_connection)  # where the writes opened it
             item = self.queue.get()
         rows: list[_Row] = []
         markers: list[_Flush] = []
@@ -269,16 +271,32 @@ def _count_in_metrics(rows: list[_Row]) -> None:
 
 def _write_batch(rows: list[_Row]) -> None:
     """One INSERT for the batch; if the database refuses it, once more row by row after a
-    pause (so one bad row costs only itself), then what is still refused is dropped."""
-    alias = router.db_for_write(HelpQuery)
+    pause (so one bad row costs only itself), then what is still refused is dropped. The
+    database is called on a native thread under gevent (``native_thread``)."""
     try:
-        HelpQuery.objects.bulk_create([_to_model(row) for row in rows])
-        close_old_connections()  # as a request would: past CONN_MAX_AGE or broken
+        native_thread.call(_insert, rows)
         return
     except DatabaseError as exc:
         logger.warning("help: could not write %d question rows, trying again: %s", len(rows), exc)
-        connections[alias].close()
     time.sleep(RETRY_PAUSE)
+    dropped, error = native_thread.call(_insert_one_by_one, rows)
+    if dropped:
+        logger.error(
+            "help: %d question rows dropped (first %s): %s", len(dropped), dropped[0][0].id, error
+        )
+
+
+def _insert(rows: list[_Row]) -> None:
+    try:
+        HelpQuery.objects.bulk_create([_to_model(row) for row in rows])
+    except DatabaseError:
+        _close_connection()
+        raise
+    close_old_connections()  # as a request would: past CONN_MAX_AGE or broken
+
+
+def _insert_one_by_one(rows: list[_Row]) -> tuple[list[_Row], DatabaseError | None]:
+    """The rows the database refused, and its last refusal."""
     dropped: list[_Row] = []
     error: DatabaseError | None = None
     for at, row in enumerate(rows):
@@ -291,11 +309,12 @@ def _write_batch(rows: list[_Row]) -> None:
         except DatabaseError as exc:
             dropped.append(row)
             error = exc
-    connections[alias].close()
-    if dropped:
-        logger.error(
-            "help: %d question rows dropped (first %s): %s", len(dropped), dropped[0][0].id, error
-        )
+    _close_connection()
+    return dropped, error
+
+
+def _close_connection() -> None:
+    connections[router.db_for_write(HelpQuery)].close()
 
 
 # One writer per process, found by pid: a forked worker starts its own (threads do not

@@ -26,11 +26,18 @@ VERSION_TTL = 60.0
 def articles_version() -> str:
     """A short token that changes whenever an article is added, edited or deleted, or the
     site's vocabulary changes."""
-    version = safe_cache.get(VERSION_KEY)
+    return read_versions()[0]
+
+
+def read_versions(*others: str) -> tuple[str, dict[str, Any]]:
+    """``articles_version()`` and what the shared cache holds at ``others`` (versions kept
+    beside it), in one round trip."""
+    stored = safe_cache.get_many([VERSION_KEY, *others])
+    version = stored.get(VERSION_KEY)
     if not isinstance(version, str):
         version = compute_articles_version()
         safe_cache.add(VERSION_KEY, version, VERSION_TTL)
-    return version + vocabulary().digest
+    return version + vocabulary().digest, stored
 
 
 def compute_articles_version() -> str:

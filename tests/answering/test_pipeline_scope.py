@@ -111,6 +111,18 @@ def test_a_hit_reads_both_keys_in_one_round_trip(ollama, redis_cache):
     assert "retrieval_ms" not in run.timings  # no search on a hit
 
 
+def test_a_hit_costs_two_reads_the_versions_then_the_answers(ollama, redis_cache):
+    ask("Comment créer un client ?", path="/clients/")
+    with redis_cache.monitor() as commands:
+        run = Run.start(Question("Comment créer un client ?", path="/clients/"), stream=False)
+    assert run.cached is not None
+    seen = commands()
+    assert [command[0] for command in seen] == ["MGET", "MGET"], seen
+    versions = seen[0][1:]
+    assert any("help:articles-version" in key for key in versions)
+    assert any("help:curated-version" in key for key in versions)
+
+
 def test_the_json_result_says_scope_and_follow_up(ollama):
     result = Run.start(Question("Comment créer un client ?"), stream=False).result()
     assert (result["scope"], result["follow_up"]) == ("site", False)
