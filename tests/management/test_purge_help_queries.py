@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from help.models import HelpFeedback, HelpQuery
+from help.models import HelpFeedback, HelpQuery, HelpTicket
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,7 @@ def test_questions_older_than_the_retention_go_with_their_feedback():
 
     assert remaining() == {"récente", "du jour"}
     assert HelpFeedback.objects.get().query.question == "récente"
-    assert "Deleted 2 questions and 1 feedback older than 90 days." in output
+    assert "Deleted 2 questions and 1 feedback older than 90 days, and 0 handled" in output
 
 
 def test_the_retention_setting_is_read(settings):
@@ -86,3 +86,37 @@ def test_days_must_be_a_positive_integer(days):
     with pytest.raises(CommandError, match="--days"):
         purge("--days", days)
     assert HelpQuery.objects.count() == 1
+
+
+def ticket(status: str, days_ago: float, query: HelpQuery | None = None) -> HelpTicket:
+    made = HelpTicket.objects.create(
+        message=f"{status} {days_ago}", email="client@example.com", status=status, query=query
+    )
+    # updated_at is set on every save: dated with an update, as an old ticket would be.
+    HelpTicket.objects.filter(pk=made.pk).update(
+        updated_at=timezone.now() - timedelta(days=days_ago)
+    )
+    return made
+
+
+def test_handled_tickets_untouched_for_the_retention_go_new_ones_stay():
+    ticket("closed", 120, query=asked(120))
+    ticket("answered", 91)
+    ticket("new", 400)  # nobody answered it yet: kept whatever its age
+    ticket("closed", 10)  # handled recently
+    output = purge()
+    assert "and 2 handled tickets untouched for as long" in output
+    assert set(HelpTicket.objects.values_list("message", flat=True)) == {"new 400", "closed 10"}
+
+
+def test_a_kept_ticket_outlives_the_question_it_was_about():
+    kept = ticket("new", 120, query=asked(120))
+    purge()
+    kept.refresh_from_db()
+    assert kept.query is None and HelpQuery.objects.count() == 0
+
+
+def test_dry_run_counts_tickets_and_deletes_none():
+    ticket("closed", 120)
+    assert "and 1 handled tickets untouched for as long" in purge("--dry-run")
+    assert HelpTicket.objects.count() == 1
