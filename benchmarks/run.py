@@ -6,7 +6,8 @@ stand-in) or ``make bench MODEL=real`` (SmolLM2-135M through llama-cpp-python).
         [--skip ceiling load browser crowd]
 
 ``--asks``, ``--days``, ``--load-seconds``, ``--crowd-seconds`` and ``--skip`` make a shorter
-run while developing. The crowd (crowd.py) compares the servers side by side at the end.
+run while developing. The crowd (crowd.py) compares the servers side by side at the end,
+with the stand-in only (it makes the model slow, then hung).
 Writes benchmarks/results/<timestamp>-<backend>.json and .md, and prints the Markdown.
 """
 
@@ -108,7 +109,8 @@ def main() -> None:
                     )
                 if profile == "after":
                     _other_scenarios(args, record, stack, base_url, questions, hints, started)
-        if "crowd" not in args.skip:  # starts its own servers, one at a time
+        # The crowd makes the model slow, then hung, on purpose: the stand-in only.
+        if "crowd" not in args.skip and args.model == "standin":  # its own servers
             record["crowd"] = crowd.run_crowd(
                 stack,
                 questions,
