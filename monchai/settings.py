@@ -219,6 +219,21 @@ HELP = {
     "VOCABULARY": "monchai.help_vocabulary.VOCABULARY",
 }
 
+# Mail (the widget's support tickets): SMTP when DJANGO_EMAIL_HOST is set, else each mail is
+# printed on the console, so a ticket mailed from `make run` shows in the terminal.
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_number("DJANGO_EMAIL_PORT", "587", int)
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = 10  # seconds: a mail server that hangs must not hold a request for ever
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "webmaster@localhost")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -3,7 +3,8 @@
 The row comes first and the mail to ``HELP["SUPPORT_EMAIL"]`` after it: a mail server that
 refuses or is down is logged, never raised, and the ticket waits in the admin all the same.
 Everything in a ticket was typed by a visitor: the mail is plain text, its subject one line
-of printable characters, and only a validated address becomes its Reply-To.
+of printable characters, and only a validated address becomes its Reply-To. It is written in
+the site's language (``LANGUAGE_CODE``), its support team's, whatever the visitor's.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from help.answering import question_log
 from help.conf import help_settings
@@ -72,9 +75,11 @@ def mail_ticket(ticket: HelpTicket) -> bool:
     to = str(help_settings.SUPPORT_EMAIL or "")
     if not to:
         return False
+    with translation.override(settings.LANGUAGE_CODE):
+        subject, body = ticket_subject(ticket), ticket_body(ticket)
     message = EmailMessage(
-        subject=ticket_subject(ticket),
-        body=ticket_body(ticket),
+        subject=subject,
+        body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to],
         reply_to=[ticket.email] if is_email(ticket.email) else None,
@@ -88,28 +93,35 @@ def mail_ticket(ticket: HelpTicket) -> bool:
 
 
 def ticket_subject(ticket: HelpTicket) -> str:
-    page = one_line(ticket.path) or "-"
-    return f"[Help] Ticket #{ticket.pk} on {cap(page, SUBJECT_PATH_CHARS)}"
+    page = cap(one_line(ticket.path) or "-", SUBJECT_PATH_CHARS)
+    return _("[Help] Ticket #%(id)s on %(page)s") % {"id": ticket.pk, "page": page}
 
 
 def ticket_body(ticket: HelpTicket) -> str:
     sender = ticket.email or "-"
     if ticket.user is not None:
-        sender += f" (user {ticket.user.get_username()}, id {ticket.user.pk})"
+        sender += _(" (user %(username)s, id %(id)s)") % {
+            "username": ticket.user.get_username(),
+            "id": ticket.user.pk,
+        }
     lines = [
-        f"Ticket #{ticket.pk}",
-        f"From: {sender}",
-        f"Page: {ticket.path or '-'}",
-        f"Language: {ticket.lang}",
-        f"Answer that was not enough: {ticket.query_id or '-'}",
+        _("Ticket #%(id)s") % {"id": ticket.pk},
+        _("From: %(sender)s") % {"sender": sender},
+        _("Page: %(path)s") % {"path": ticket.path or "-"},
+        _("Language: %(lang)s") % {"lang": ticket.lang},
+        _("Answer that was not enough: %(id)s") % {"id": ticket.query_id or "-"},
         "",
-        "Message:",
+        _("Message:"),
         ticket.message,
     ]
     if ticket.thread:
-        lines += ["", "Conversation:"]
+        lines += ["", _("Conversation:")]
         for turn in ticket.thread:
-            lines += ["", f"Q: {turn['question']}", f"A: {turn['answer']}"]
+            lines += [
+                "",
+                _("Q: %(question)s") % {"question": turn["question"]},
+                _("A: %(answer)s") % {"answer": turn["answer"]},
+            ]
     return "\n".join(lines) + "\n"
 
 

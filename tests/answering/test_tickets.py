@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.utils import translation
 
 from help.answering.tickets import NewTicket, mail_ticket, one_line, open_ticket, ticket_subject
 from help.models import HelpTicket
@@ -30,8 +31,20 @@ def test_a_ticket_is_mailed_from_the_site_to_support_with_reply_to_the_visitor()
     assert (sent.from_email, sent.to, sent.reply_to) == (
         "noreply@monchai.example", [SUPPORT], ["a@example.com"],
     )  # fmt: skip
-    assert sent.subject == f"[Help] Ticket #{ticket.pk} on /devis/"
+    assert sent.subject == f"[Aide] Demande n° {ticket.pk} sur /devis/"
     assert "Aidez-moi" in sent.body
+
+
+def test_the_mail_speaks_the_sites_language_whatever_the_visitors(settings):
+    with translation.override("en"):  # an English-speaking visitor on a French site
+        open_ticket(new(lang="en", thread=[{"question": "How?", "answer": "Like this."}]))
+    assert mail.outbox[0].body.splitlines()[1:3] == ["De : a@example.com", "Page : /devis/"]
+    assert "Q : How?" in mail.outbox[0].body and "R : Like this." in mail.outbox[0].body
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("fr"):
+        ticket = open_ticket(new())
+    assert mail.outbox[1].subject == f"[Help] Ticket #{ticket.pk} on /devis/"
+    assert "From: a@example.com" in mail.outbox[1].body
 
 
 def test_an_address_that_is_not_one_never_becomes_the_reply_to():

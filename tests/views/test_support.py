@@ -66,9 +66,9 @@ def test_a_visitor_opens_a_ticket_that_is_stored_and_mailed(client, support_emai
     [sent] = mail.outbox
     assert sent.to == [SUPPORT]
     assert sent.reply_to == ["jeanne@example.com"]
-    assert f"#{ticket.pk}" in sent.subject and "/devis/12/" in sent.subject
-    expected = ["devis signés", "jeanne@example.com", "/devis/12/", "Language: fr", str(query.pk),
-                "Q: Et ensuite, comment je l'envoie ?", "A: Cliquez sur Envoyer."]  # fmt: skip
+    assert f"n° {ticket.pk} " in sent.subject and "/devis/12/" in sent.subject
+    expected = ["devis signés", "jeanne@example.com", "/devis/12/", "Langue : fr", str(query.pk),
+                "Q : Et ensuite, comment je l'envoie ?", "R : Cliquez sur Envoyer."]  # fmt: skip
     for text in expected:
         assert text in sent.body
 
@@ -83,7 +83,7 @@ def test_a_signed_in_user_is_answered_at_the_account_address(
     ticket = HelpTicket.objects.get()
     assert (ticket.user, ticket.email) == (user, "anne@monchai.example")
     assert mail.outbox[0].reply_to == ["anne@monchai.example"]
-    assert "user anne" in mail.outbox[0].body
+    assert "utilisateur anne" in mail.outbox[0].body
 
 
 def test_a_signed_in_user_without_an_address_needs_none(client, django_user_model):
