@@ -21,8 +21,8 @@ os_thread = monkey.get_original("_thread", "get_ident")
 ticks = []
 ticker = gevent.spawn(lambda: [ticks.append(gevent.sleep(0.01)) for _ in range(100)])
 gevent.sleep(0)
-# A call that blocks its OS thread for 0.3 s, as sqlite3 does while a database is locked.
-thread = native_thread.call(lambda: (original_sleep(0.3), os_thread())[1])
+# A call that blocks its OS thread for 0.5 s, as sqlite3 does while a database is locked.
+thread = native_thread.call(lambda: (original_sleep(0.5), os_thread())[1])
 print(len(ticks) >= 10, thread != os_thread())
 try:
     native_thread.call(lambda: 1 / 0)
