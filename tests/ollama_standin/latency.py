@@ -66,6 +66,9 @@ def _go_duration(text: str) -> float:
     return sign * sum(float(number) * _UNITS[unit] for number, unit in _DURATION_PART.findall(body))
 
 
+RELOAD_WAIT = 1.0  # seconds a model still held by a finished request is waited for
+
+
 def runner_key(payload: dict[str, Any]) -> tuple[Any, ...]:
     options = payload.get("options")
     options = options if isinstance(options, dict) else {}
@@ -95,6 +98,10 @@ class LoadedModels:
     ) -> tuple[float, bool]:
         """Mark `name` in use; returns (seconds until it is loaded, whether this is a cold load)."""
         with self._lock:
+            # Like Ollama's scheduler, a runner asked for with other options is reloaded once
+            # the requests on it end; a request whose answer was just sent still holds it for
+            # an instant (it is released after the last byte): wait up to RELOAD_WAIT for that.
+            self._lock.wait_for(lambda: not self._held_with_other(name, runner), RELOAD_WAIT)
             now, mono = time.time(), time.monotonic()
             slot = self._slots.get(name)
             cold = slot is None or not slot.alive(now) or (slot.runner != runner and not slot.busy)
@@ -103,6 +110,10 @@ class LoadedModels:
             slot.busy += 1
             slot.expires_at = _expiry(now, keep_alive)
             return max(0.0, slot.ready_at - mono), cold
+
+    def _held_with_other(self, name: str, runner: tuple[Any, ...]) -> bool:
+        slot = self._slots.get(name)
+        return slot is not None and slot.busy > 0 and slot.runner != runner
 
     def release(self, name: str, keep_alive: float | None) -> None:
         with self._lock:
@@ -126,7 +137,7 @@ class LoadedModels:
             now = time.time()
             return {name: s.expires_at for name, s in self._slots.items() if s.alive(now)}
 
-    def unload(self, name: str | None = None, wait: float = 1.0) -> None:
+    def unload(self, name: str | None = None, wait: float = RELOAD_WAIT) -> None:
         """Forget idle models. A request whose answer was just sent still holds its model
         for an instant (it is released after the last byte): wait up to ``wait`` for that."""
         with self._lock:
