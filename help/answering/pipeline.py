@@ -232,8 +232,7 @@ class Run:
                 "follow_up": self.follow_up,
             }
             if self.cached is not None:
-                self._finish(self.cached["answer"], "cache", self.outcome.match)
-                self.outcome.model = str(self.cached.get("model", ""))
+                self._finish_cached(self.cached, self.outcome.match)
             else:
                 yield from self._answer_miss()
             done = self._done_event()
@@ -308,8 +307,7 @@ class Run:
         if not flight.acquire():
             entry, kind = flight.wait(self.deadline)
             if entry is not None:
-                self._finish(entry["answer"], "cache", "exact")
-                self.outcome.model = str(entry.get("model", ""))
+                self._finish_cached(entry, "exact")
                 return
             if not (kind == "leader_lost" and flight.leader):
                 yield self._fallback(kind)
@@ -352,8 +350,7 @@ class Run:
                     yield {"event": "token", "text": value}
             elif kind == DONE:
                 self._model_timings(call)
-                self._finish(value, "model")
-                self.outcome.model = call.model
+                self._finish(value, "model", model=call.model)
                 return
             else:
                 yield self._fallback(value)
@@ -371,8 +368,8 @@ class Run:
                 return
             if message[0] == DONE:
                 self._model_timings(call)
-                self._finish(message[1], "model")
-                self.outcome.model, self.outcome.error_kind = call.model, ""
+                self._finish(message[1], "model", model=call.model)
+                self.outcome.error_kind = ""
                 yield {"event": "upgrade", "answer": message[1]}
                 return
 
@@ -386,8 +383,8 @@ class Run:
             elif kind == "timeout":
                 self._expect_late()
             return
-        self._finish(entry["answer"], "cache", "exact")
-        self.outcome.model, self.outcome.error_kind = str(entry.get("model", "")), ""
+        self._finish_cached(entry, "exact")
+        self.outcome.error_kind = ""
         yield {"event": "upgrade", "answer": entry["answer"]}
 
     def _upgrade_end(self) -> float:
@@ -410,8 +407,14 @@ class Run:
         self.outcome.error_kind = error_kind
         return {"event": "fallback", "answer": answer, "sources": self.sources}
 
-    def _finish(self, answer: str, source: str, match: str = "") -> None:
+    def _finish(self, answer: str, source: str, match: str = "", model: str = "") -> None:
         self.outcome.answer, self.outcome.source, self.outcome.match = answer, source, match
+        self.outcome.model = model
+
+    def _finish_cached(self, entry: dict[str, Any], match: str) -> None:
+        """Served from a cache entry: the model recorded in it wrote the answer (none for a
+        curated answer)."""
+        self._finish(entry["answer"], "cache", match, str(entry.get("model", "")))
 
     def _model_timings(self, call: ModelCall) -> None:
         if call.finished_at is not None:
